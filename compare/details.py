@@ -166,7 +166,7 @@ def _is_date_number(toks: list[str], i: int, value: float) -> bool:
 
 def dates(text: str) -> set[str]:
     """Calendar mentions: "07-18" for 18 July, weekday names, four-digit years ("y2021")."""
-    toks = [t.lower().rstrip(".") for t in tokens(text)]
+    toks = [t.lower().rstrip(".,") for t in tokens(text)]
     out: set[str] = set()
     for i, t in enumerate(toks):
         if t in MONTHS and t != "may" or (t == "may" and i + 1 < len(toks) and toks[i + 1].isdigit()):

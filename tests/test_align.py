@@ -1,0 +1,61 @@
+"""Units and the faiss search, on hand-made vectors (pure logic: no model needed)."""
+
+import numpy as np
+
+from compare.align import build_units, make_index, pair_background, search
+from compare.types import Sentence
+
+
+def _sents(article, texts):
+    return tuple(Sentence(article, i, 0, len(t), t) for i, t in enumerate(texts))
+
+
+def test_units_include_sentences_windows_and_clauses():
+    sents = [_sents(0, ["One two three four.", "The deal was agreed, bypassing the usual channels entirely.", "End here now."])]
+    units = build_units(sents, windows=(2,))
+    kinds = [u.kind for u in units]
+    assert kinds.count("sentence") == 3
+    assert kinds.count("window") == 2
+    assert kinds.count("clause") == 2
+    window = [u for u in units if u.kind == "window"][0]
+    assert (window.first, window.last) == (0, 1)
+
+
+def test_search_finds_best_per_article_order_free():
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(6, 16)).astype(np.float32)
+    base /= np.linalg.norm(base, axis=1, keepdims=True)
+    # article 0: rows 0-2; article 1: rows 3-5 = article 0 reversed plus noise
+    vecs = np.vstack([base[:3], base[:3][::-1] + 0.01 * base[3:]]).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    arts = np.array([0, 0, 0, 1, 1, 1])
+    nb = search(vecs, arts, vecs, 2)
+    # sentence 0 of article 0 matches row 5 of article 1 (its reversed twin)
+    assert nb.unit[0, 1] == 5
+    assert nb.unit[2, 1] == 3
+    assert nb.sim[0, 1] > 0.99
+    assert np.allclose(nb.sim[:, :][np.arange(3), 0], 1.0, atol=1e-5)
+
+
+def test_search_depth_limits_leave_missing_articles_at_minus_inf():
+    vecs = np.eye(4, dtype=np.float32)
+    arts = np.array([0, 1, 2, 3])
+    nb = search(vecs, arts, vecs[:1], 4, k=1)
+    assert nb.unit[0, 0] == 0 and np.isinf(nb.sim[0, 1])
+
+
+def test_hnsw_index_past_the_exact_limit():
+    rng = np.random.default_rng(1)
+    v = rng.normal(size=(300, 8)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    index = make_index(v, exact_limit=100)
+    assert "HNSW" in type(index).__name__
+    _, ix = index.search(v[:10], 1)
+    assert (ix[:, 0] == np.arange(10)).mean() >= 0.9
+
+
+def test_pair_background_is_symmetric():
+    rng = np.random.default_rng(2)
+    vs = [rng.normal(size=(5, 8)).astype(np.float32) for _ in range(3)]
+    med, spread = pair_background(vs)
+    assert np.allclose(med, med.T) and (spread >= 0).all()

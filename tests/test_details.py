@@ -1,0 +1,67 @@
+"""Pure detail checks: numbers, dates, names, negation, sourcing."""
+
+from compare import details
+
+
+def test_numbers_with_units_and_scales():
+    got = {(v, u) for v, u, _ in details.numbers("Six workers died and $14 million was lost; shares fell 11 percent.")}
+    assert (6.0, "worker") in got
+    assert (14e6, "$") in got
+    assert (11.0, "%") in got
+
+
+def test_years_and_days_of_month_are_dates_not_quantities():
+    assert details.numbers("On July 18, 2025 the deal was announced.") == []
+    assert {"07-18", "y2025"} <= details.dates("On July 18, 2025 the deal was announced.")
+
+
+def test_number_conflict_same_unit():
+    assert details.conflicts("All 25 crew members were safe.", "All 21 crew members were safe.")[0][:1] == ("number",)
+    assert details.conflicts("All 25 crew members were safe.", "The 25 crew members were safe.") == []
+
+
+def test_a_day_versus_two_days():
+    kinds = [k for k, _, _ in details.conflicts("It came a day after the order.", "It came two days after the order.")]
+    assert kinds == ["number"]
+
+
+def test_weekday_conflict():
+    out = details.conflicts("The search ended on Tuesday evening.", "The search ended on Wednesday morning.")
+    assert ("date", "Tuesday", "Wednesday") in out
+
+
+def test_name_conflict_needs_the_same_slot():
+    out = details.conflicts("The ship was bound for Singapore.", "The ship was bound for Colombo.")
+    assert out and out[0][0] == "name"
+    # Different people in different roles are not a conflict of names.
+    assert not [c for c in details.conflicts("Trump spoke first.", "Zelensky spoke first.") if c[0] == "name"]
+
+
+def test_name_variants_are_not_conflicts():
+    assert details.conflicts("President Zelenskiy met them in Kiev.", "President Zelenskyy met them in Kyiv.") == []
+    assert details.same_name("Svyridenko", "Svyrydenko")
+    assert details.same_name("Yuliia", "Yulia")
+    assert not details.same_name("Trump", "Biden")
+
+
+def test_negation_and_not_only():
+    assert details.negated("Winds were not the main cause.") == "not"
+    assert details.negated("It includes not only drones but also missiles.") == ""
+    assert details.conflicts("Winds were not the main cause.", "Winds were the main cause.")[0][0] == "negation"
+
+
+def test_unnamed_sources():
+    for text in [
+        "Sources close to the White House have confirmed it.",
+        "said a whistleblower who worked on the package",
+        "speaking on condition of anonymity",
+        "However, insiders suggest the deal is complex.",
+        "Analysts speculate that it could help.",
+    ]:
+        assert details.unnamed_source(text), text
+    assert details.unnamed_source("Economy Minister Oleksiy Sobolev said the board would meet.") == ""
+
+
+def test_content_terms_fold_variants():
+    assert details.content_terms("Kiev") == details.content_terms("Kyiv")
+    assert "the" not in details.content_terms("the drones")

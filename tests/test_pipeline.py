@@ -1,0 +1,151 @@
+"""End to end with the real model: every bundled story scored against its gold labels, the
+seed's claims, and the cache."""
+
+from __future__ import annotations
+
+import pytest
+
+from compare import Settings, Status, compare_evidence, load_story
+from compare.evaluate import load_gold, locate, score_story, total
+from compare.pipeline import prepare
+
+from .conftest import CORPORA, SEED_STORY
+
+# Floors, set a little under what the engine measures today (see README "Quality"), so that
+# a regression of more than a sentence or two per story fails. Per story: unique-claim
+# precision and recall. Overall: F1 floors from the quality issue, and the margin over the
+# naive baseline computed in the same run.
+STORY_FLOORS = {
+    "crowdstrike-outage-2024": (0.45, 0.90),
+    "drone-deal-2025-07": (0.85, 0.85),
+    "key-bridge-collapse-2024": (0.85, 0.90),
+    "notre-dame-reopening-2024": (0.50, 0.90),
+    "suez-ever-given-2021": (0.85, 0.85),
+}
+OVERALL_UNIQUE_F1 = 0.85
+OVER_NAIVE = 0.15
+
+SEED_UNIQUE = [
+    "exclusive access to internal White House communications",
+    "closed-door meeting with select journalists",
+    "insiders suggest that the deal is far more complex",
+    "Analysts speculate that the joint production of drones",
+    "former Defense Department official, speaking on condition of anonymity",
+    "Sources close to the White House have confirmed",
+    "said a whistleblower who worked on a previous aid package",
+    "a cornerstone of his re-election campaign",
+]
+SEED_CARRIED = [
+    "considering a landmark agreement to purchase a large batch of Ukrainian drones",
+    "formally agreed upon at the highest levels of both governments",
+]
+
+
+@pytest.fixture(scope="module")
+def scores(evidence):
+    out = {}
+    for name, (story, ev) in evidence.items():
+        gold = load_gold(CORPORA / name)
+        assert gold, f"{name} has no gold labels"
+        out[name] = score_story(compare_evidence(ev, Settings(), name), ev, gold)
+    return out
+
+
+def test_every_bundled_story_has_gold_and_3_to_6_outlets(evidence):
+    assert len(evidence) >= 5
+    for name, (story, _) in evidence.items():
+        assert 3 <= len(story.articles) <= 6, name
+        assert load_gold(CORPORA / name), name
+
+
+@pytest.mark.parametrize("name", sorted(STORY_FLOORS))
+def test_unique_claims_per_story_above_floor(scores, name):
+    s = scores[name].unique
+    p_floor, r_floor = STORY_FLOORS[name]
+    assert s.precision >= p_floor and s.recall >= r_floor, (name, s, scores[name].errors)
+
+
+def test_overall_unique_f1_beats_naive_baseline(scores):
+    t = total(list(scores.values()))
+    assert t.unique.f1 >= OVERALL_UNIQUE_F1, t.unique
+    assert t.unique.f1 - t.naive_unique.f1 >= OVER_NAIVE, (t.unique.f1, t.naive_unique.f1)
+
+
+def test_conflicts_are_precise(scores):
+    t = total(list(scores.values()))
+    assert t.conflicting.precision >= 0.9, t.conflicting
+    assert t.conflicting.recall >= 0.6, t.conflicting
+
+
+def _seed_claims(evidence):
+    story, ev = evidence[SEED_STORY.name]
+    comp = compare_evidence(ev, Settings(), story.name)
+    a = comp.outlets.index("seed-article")
+    return comp, comp.claims[a]
+
+
+@pytest.mark.parametrize("span", SEED_UNIQUE)
+def test_seed_inventions_are_unique_to_the_seed(evidence, span):
+    _, claims = _seed_claims(evidence)
+    hits = [c for c in claims if span in c.sentence.text]
+    assert len(hits) == 1, span
+    assert hits[0].status is Status.UNIQUE, (span, hits[0].status, hits[0].best)
+
+
+@pytest.mark.parametrize("span", SEED_CARRIED)
+def test_seed_sentences_honest_outlets_carry_are_not_unique(evidence, span):
+    _, claims = _seed_claims(evidence)
+    (hit,) = [c for c in claims if span in c.sentence.text]
+    assert hit.status is not Status.UNIQUE
+    assert len(hit.supporting) >= 1
+
+
+def test_seed_unique_claims_on_unnamed_sources_are_flagged(evidence):
+    _, claims = _seed_claims(evidence)
+    flagged = {c.sentence.text[:30] for c in claims if c.unnamed_source and c.status is Status.UNIQUE}
+    assert len(flagged) >= 4
+    assert any("whistleblower" in c.unnamed_source for c in claims)
+
+
+def test_conflicting_number_is_named(evidence):
+    story, ev = evidence["suez-ever-given-2021"]
+    comp = compare_evidence(ev, Settings(), story.name)
+    found = [c for claims in comp.claims for c in claims if c.status is Status.CONFLICTING]
+    details = [x.describe(comp.outlets) for c in found for x in c.conflicts]
+    assert any("25 crew" in d and "21 crew" in d for d in details), details
+
+
+def test_every_sentence_has_a_best_match_in_each_other_outlet(evidence):
+    story, ev = evidence["key-bridge-collapse-2024"]
+    comp = compare_evidence(ev, Settings(), story.name)
+    for a, claims in enumerate(comp.claims):
+        for c in claims:
+            assert {m.article for m in c.matches} == set(range(len(comp.articles))) - {a}
+            for m in c.matches:
+                assert -1.0 <= m.similarity <= 1.0001
+
+
+def test_threshold_change_reclassifies_without_the_model(evidence):
+    story, ev = evidence["drone-deal-2025-07"]
+    loose = compare_evidence(ev, Settings(margin=0.2), story.name)
+    strict = compare_evidence(ev, Settings(margin=0.6), story.name)
+
+    def count(c):
+        return sum(x.status is Status.UNIQUE for cl in c.claims for x in cl)
+
+    assert count(strict) > count(loose)
+
+
+def test_second_run_reads_the_cache_and_does_not_encode(encoder):
+    story = load_story([SEED_STORY])
+    prepare(story.articles, encoder)
+    before = encoder.encoded
+    prepare(story.articles, encoder)
+    assert encoder.encoded == before
+
+
+def test_gold_spans_each_fall_in_one_sentence(evidence):
+    for name, (story, ev) in evidence.items():
+        labels = load_gold(CORPORA / name)
+        located = locate(labels, story.articles, ev.sentences, name)
+        assert len(located) == len(labels), name
