@@ -7,8 +7,9 @@ import datetime as _dt
 import json
 import os
 import re
+import secrets
 import shutil
-import tempfile
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,22 +68,33 @@ def article_files(folder: Path) -> list[Path]:
 
 
 def read_bytes_checked(path: Path) -> bytes:
-    """Read a file, refusing what cannot be an article: missing, huge, empty or binary."""
+    """Read a file, refusing what cannot be an article: missing, huge, empty or binary.
+
+    The size is checked before reading, and the read itself is bounded, so a huge file, a file
+    growing meanwhile, or a device/FIFO named like an article (``x.txt -> /dev/zero``) is refused
+    instead of being read into memory or blocking forever."""
     try:
-        size = path.stat().st_size
+        st = path.stat()
     except OSError as exc:
         raise CompareError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if size > MAX_FILE_BYTES:
-        raise CompareError(
-            f"{path}: file too large ({size / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB)"
-        )
+    if not stat.S_ISREG(st.st_mode):
+        raise CompareError(f"{path}: not a regular file")
+    if st.st_size > MAX_FILE_BYTES:
+        raise CompareError(_too_large(path, st.st_size))
     try:
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise CompareError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise CompareError(_too_large(path, len(data)))
     if not data.strip():
         raise CompareError(f"{path}: empty file")
     return data
+
+
+def _too_large(path: Path, size: int) -> str:
+    return f"{path}: file too large ({size / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB)"
 
 
 def decode_text(data: bytes, source: str) -> str:
@@ -103,6 +115,8 @@ def decode_text(data: bytes, source: str) -> str:
                 f"{source}: not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
                 "re-save the file as UTF-8"
             ) from None
+    if "\x00" in text:
+        raise CompareError(f"{source}: binary file (contains NUL characters), not text")
     controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\t\n\r\f")
     if controls > 0.05 * min(len(text), 8192):
         raise CompareError(f"{source}: binary file (mostly control characters), not text")
@@ -124,11 +138,11 @@ def parse_front_matter(text: str, source: str) -> tuple[dict[str, str], str]:
     lines = text.split("\n")
     if lines[0].strip() != "---":
         raise CompareError(f"{source}: front matter must start with a line of exactly '---'")
+    close = next((i for i, line in enumerate(lines[1:], start=1) if line.strip() in ("---", "...")), None)
+    if close is None:
+        raise CompareError(f"{source}: front matter has no closing '---' line")
     fields: dict[str, str] = {}
-    for number, line in enumerate(lines[1:], start=2):
-        if line.strip() in ("---", "..."):
-            body = "\n".join(lines[number:])
-            return _check_fields(fields, source), body
+    for number, line in enumerate(lines[1:close], start=2):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         key, sep, value = line.partition(":")
@@ -143,7 +157,7 @@ def parse_front_matter(text: str, source: str) -> tuple[dict[str, str], str]:
         if key in fields:
             raise CompareError(f"{source}: front matter field '{key}' is given twice")
         fields[key] = value
-    raise CompareError(f"{source}: front matter has no closing '---' line")
+    return _check_fields(fields, source), "\n".join(lines[close + 1 :])
 
 
 def _check_fields(fields: dict[str, str], source: str) -> dict[str, str]:
@@ -185,28 +199,40 @@ def make_article(text: str, outlet: str, source: str, **meta: str) -> Article:
     return Article(outlet=check_outlet(outlet, source), text=text, source=source, **known)
 
 
-def _outlet_from_name(path: Path) -> str:
-    return path.stem
-
-
 def read_article(path: Path | str) -> Article:
     """One file -> Article, by suffix. Raises CompareError naming the file."""
     path = Path(path)
-    source = str(path)
-    suffix = path.suffix.lower()
+    _check_suffix(path.name)
+    return article_from_bytes(read_bytes_checked(path), path.name, source=str(path))
+
+
+def _check_suffix(name: str) -> str:
+    suffix = Path(name).suffix.lower()
     if suffix not in ARTICLE_SUFFIXES:
-        raise CompareError(f"{source}: unsupported file type '{suffix or '(none)'}' (use {', '.join(ARTICLE_SUFFIXES)})")
-    data = read_bytes_checked(path)
+        raise CompareError(f"{name}: unsupported file type '{suffix or '(none)'}' (use {', '.join(ARTICLE_SUFFIXES)})")
+    return suffix
+
+
+def article_from_bytes(data: bytes, name: str, source: str = "") -> Article:
+    """The contents of a file called ``name`` (read from disk or uploaded) -> Article, by
+    suffix. Messages name ``source`` (default: ``name``)."""
+    source = source or name
+    suffix = _check_suffix(name)
+    if len(data) > MAX_FILE_BYTES:
+        raise CompareError(f"{source}: file too large ({len(data) / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB)")
+    if not data.strip():
+        raise CompareError(f"{source}: empty file")
+    stem = Path(name).stem
     if suffix in (".html", ".htm"):
-        return article_from_html(data, source, default_outlet=_outlet_from_name(path))
+        return article_from_html(data, source, default_outlet=stem)
     text = decode_text(data, source)
     if suffix == ".json":
         return article_from_json(text, source)
     if suffix in (".md", ".markdown"):
         fields, body = parse_front_matter(text, source)
-        outlet = fields.pop("outlet", "") or _outlet_from_name(path)
+        outlet = fields.pop("outlet", "") or stem
         return make_article(body, outlet, source, **fields)
-    return make_article(text, _outlet_from_name(path), source)
+    return make_article(text, stem, source)
 
 
 def article_from_json(text: str, source: str) -> Article:
@@ -281,7 +307,10 @@ def load_story(paths: Sequence[Path | str], name: str = "", stdin_text: str | No
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            found = article_files(p)
+            try:
+                found = article_files(p)
+            except OSError as exc:
+                raise CompareError(f"{p}: cannot read the folder ({exc.strerror or exc})") from None
             if not found:
                 raise CompareError(f"{p}: no article files ({', '.join(ARTICLE_SUFFIXES)}) in this folder")
             files.extend(found)
@@ -350,7 +379,7 @@ def save_story(articles: Sequence[Article], root: Path, name: str, overwrite: bo
     target = root / slugify(name)
     if target.exists() and not overwrite:
         raise CompareError(f"{target}: a story with this name exists already")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=root))
+    tmp = _make_temp_dir(root, prefix=f".{target.name}-")
     try:
         used: set[str] = set()
         for a in articles:
@@ -358,12 +387,19 @@ def save_story(articles: Sequence[Article], root: Path, name: str, overwrite: bo
             while stem in used:
                 stem += "-2"
             used.add(stem)
-            (tmp / f"{stem}.md").write_text(article_to_markdown(a), encoding="utf-8")
+            markdown = article_to_markdown(a)
+            # Refuse what could not be loaded back (e.g. a 'published' that is not a date).
+            parse_front_matter(markdown, f"{a.source or a.outlet}")
+            (tmp / f"{stem}.md").write_text(markdown, encoding="utf-8")
         if target.exists():
             old = root / f".{target.name}.old"
             shutil.rmtree(old, ignore_errors=True)
             os.replace(target, old)
-            os.replace(tmp, target)
+            try:
+                os.replace(tmp, target)
+            except BaseException:
+                os.replace(old, target)  # put the previous story back
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, target)
@@ -371,3 +407,18 @@ def save_story(articles: Sequence[Article], root: Path, name: str, overwrite: bo
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return target
+
+
+def _make_temp_dir(root: Path, prefix: str) -> Path:
+    """A new empty folder in ``root`` with the usual permissions (0o777 less the umask).
+
+    ``tempfile.mkdtemp`` would create it 0o700, and the story folder it becomes would then be
+    unreadable to anyone but its owner."""
+    for _ in range(100):
+        tmp = root / f"{prefix}{secrets.token_hex(4)}"
+        try:
+            tmp.mkdir(mode=0o777)
+        except FileExistsError:
+            continue
+        return tmp
+    raise CompareError(f"{root}: cannot create a temporary folder")  # pragma: no cover

@@ -19,10 +19,16 @@ from collections.abc import Iterator
 from .types import Article, Sentence
 
 ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof sen rep gov gen lt col maj sgt capt cmdr adm st jr sr inc corp co ltd
-    no nos vs jan feb mar apr jun jul aug sep sept oct nov dec ft mt ave blvd rev hon pres atty
-    dept univ approx fig vol est govt sec supt insp det cpl pvt brig messrs mme mlle""".split()
+    """mr mrs ms dr prof sen sens rep reps gov govs gen gens lt col maj sgt capt cmdr adm st jr sr
+    inc corp co ltd plc llc no nos vs jan feb mar apr jun jul aug sep sept oct nov dec ft mt ave
+    blvd rev hon pres atty dept univ approx fig vol est govt sec supt insp det cpl pvt brig messrs
+    mme mlle pte pty""".split()
 )
+# Abbreviations that also end sentences ("... by CrowdStrike Inc. The company"): like a dotted
+# acronym, they end one only when a typical sentence opener follows.
+CAN_END_SENTENCE = frozenset("inc corp co ltd plc llc jr sr st ave blvd".split())
+# "No. 10" abbreviates "number" only before a numeral; "No." before anything else is the word.
+NUMBER_ABBREVIATIONS = frozenset({"no", "nos"})
 SENTENCE_OPENERS = frozenset(
     """the a an he she it they we i you but and in on at this that these those his her their its
     there officials however meanwhile after before when while as if according some many most
@@ -30,13 +36,25 @@ SENTENCE_OPENERS = frozenset(
 )
 _BLOCK_SPLIT = re.compile(r"\n[ \t]*\n\s*")
 _BOUNDARY = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s)")
-_BULLET = re.compile(r"^[ \t]*(?:[-*\u2022\u00b7\u25aa\u2013\u2014]|\d{1,3}[.)])[ \t]+")
+# Patterns used with .match(text, pos): no "^", which would only match at position 0.
+_BULLET = re.compile(r"[ \t]*(?:[-*\u2022\u00b7\u25aa\u2013\u2014]|\d{1,3}[.)])[ \t]+")
 _DATELINE = re.compile(
-    r"^[ \t]*[A-Z][A-Z.'\u2019 -]{2,40}"  # CITY
+    r"[ \t]*[A-Z][A-Z.'\u2019 -]{2,40}"  # CITY
     r"(?:,[ \t]*[A-Z][A-Za-z.]{1,20}(?:[ \t]+[A-Z][A-Za-z.]{1,20})?)?"  # , State/Country
     r"(?:,?[ \t]*[A-Z][a-z]{2,8}\.?[ \t]+\d{1,2}(?:,[ \t]*\d{4})?)?"  # , July 18
     r"[ \t]*(?:\([^()\n]{1,40}\))?"  # (Agency)
     r"[ \t]*[-\u2013\u2014]{1,2}[ \t]+"
+    r"(?=[A-Z0-9\"'\u201c\u2018])"  # the story starts: "NASA \u2014 long criticised ..." is no dateline
+)
+# "..., Smith said" after a quote closing on "?" or "!": the attribution, not a new sentence.
+_ATTRIBUTION = re.compile(
+    r"(?:[A-Z][\w.'\u2019-]*\s+){1,4}(?:said|says|asked|asks|added|adds|told|tells|shouted|wrote|writes|"
+    r"replied|replies|insisted|insists|recalled|recalls|explained|explains|noted|notes|warned|warns)\b"
+)
+# A line ending in one of these words is hard-wrapped even if the next begins in upper case.
+_CONTINUING_WORDS = frozenset(
+    """a an the of to in on at by for from with into onto than and or nor but that as its their
+    his her our your my whose""".split()
 )
 _TERMINAL = ".!?\u2026:;\"'\u201d\u2019)]"
 _OPEN_QUOTES = "\u201c\u2018"
@@ -48,14 +66,17 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     stripped of surrounding white space, bullet markers and a leading wire dateline.
     Spans with no letter or digit are dropped."""
     spans: list[tuple[int, int]] = []
-    first = True
+    before_body = True  # only headline/byline lines (no final punctuation) seen so far
     for b_start, b_end in _blocks(text):
         for l_start, l_end in _line_groups(text, b_start, b_end):
-            if first:
+            if before_body:
                 m = _DATELINE.match(text, l_start, l_end)
                 if m and m.end() < l_end:
                     l_start = m.end()
-            first = False
+                    before_body = False
+                else:
+                    line = text[l_start:l_end].rstrip()
+                    before_body = not line or line[-1] not in _TERMINAL
             for s, e in _split_group(text, l_start, l_end):
                 s, e = _trim(text, s, e)
                 if e > s and any(ch.isalnum() for ch in text[s:e]):
@@ -104,13 +125,28 @@ def _line_groups(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
             and this[-1] not in _TERMINAL
             and bool(following)
             and not _BULLET.match(text[nxt[0] : nxt[1]])
-            and (following[0].islower() or this[-1] in ",(-\u2013")
-        )
+            and (
+                following[0].islower()
+                or this[-1] in ",(-\u2013"
+                or this.rsplit(None, 1)[-1].lower() in _CONTINUING_WORDS
+            )
+        ) or (bool(following) and _ends_with_abbreviation(this))
         if not wrapped:
             yield group_start, e
             group_start = None
     if group_start is not None:
         yield group_start, lines[-1][1]
+
+
+def _ends_with_abbreviation(line: str) -> bool:
+    """``line`` ends in "Mr." or an initial ("John F."), so the next line continues it."""
+    if not line.endswith("."):
+        return False
+    token = line.rsplit(None, 1)[-1][:-1].lstrip("\"'(\u201c\u2018[")
+    low = token.lower()
+    if low in ABBREVIATIONS:
+        return low not in CAN_END_SENTENCE and low not in NUMBER_ABBREVIATIONS
+    return len(token) == 1 and token.isalpha() and token.isupper()
 
 
 def _split_group(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
@@ -146,13 +182,22 @@ def _is_boundary(text: str, group_start: int, p_start: int, p_end: int, nxt: int
             word_start -= 1
         token = text[word_start:p_start].lstrip("\"'(\u201c\u2018[")
         low = token.lower()
-        if low in ABBREVIATIONS:
+        if low in NUMBER_ABBREVIATIONS:
+            if ch.isdigit():
+                return False
+        elif low in CAN_END_SENTENCE:
+            m = _WORD.match(text, nxt)
+            return bool(m) and m.group(0).lower() in SENTENCE_OPENERS
+        elif low in ABBREVIATIONS:
             return False
         if len(token) == 1 and token.isalpha() and token.isupper():
             return False  # an initial: "John F. Kennedy"
         if "." in token and re.fullmatch(r"(?:[A-Za-z]{1,2}\.)+[A-Za-z]{1,2}", token):
             m = _WORD.match(text, nxt)
             return bool(m) and m.group(0).lower() in SENTENCE_OPENERS
+    if punct[-1] in "\"\u201d\u2019" and punct.rstrip("\"\u201d\u2019")[-1:] in ("?", "!"):
+        if _ATTRIBUTION.match(text, nxt, end):
+            return False  # "\u201cWe did it!\u201d Smith said."
     if _inside_attributed_quote(text, group_start, p_start, end):
         return False
     return True
@@ -173,10 +218,15 @@ def _inside_attributed_quote(text: str, group_start: int, pos: int, end: int) ->
             i = text.find(closer, i + 1, end)
             if i == -1:
                 break
-            if closer == "\u2019" and i + 1 < end and text[i + 1].isalpha():
+            if closer == "\u2019" and i + 1 < end and text[i + 1].isalnum():
                 continue  # an apostrophe, not a closing quote
-            tail = text[i + 1 : i + 40].lstrip()
-            return bool(tail) and (tail[0].islower() or tail[0] == ",")
+            tail_start = _skip_space(text, i + 1, end)
+            tail = text[tail_start : tail_start + 40]
+            if not tail:
+                return False
+            if tail[0].islower() or tail[0] == "," or text[i - 1] == ",":
+                return True  # "..., we will sign," she said / Svyrydenko said
+            return text[i - 1] in "?!" and bool(_ATTRIBUTION.match(text, tail_start, end))
     return False
 
 
@@ -187,7 +237,7 @@ def _open_single_quotes(text: str, start: int, pos: int) -> int:
     closed = 0
     for m in re.finditer("\u2019", text[start:pos]):
         j = start + m.end()
-        if j >= pos or not text[j].isalpha():
+        if j >= pos or not text[j].isalnum():
             closed += 1
     return opened - closed
 

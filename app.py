@@ -1,0 +1,226 @@
+"""story-compare dashboard: several outlets' reports of one event, side by side.
+
+Run with `make demo` (or `streamlit run app.py`). This file only describes the UI; every
+comparison is done by the `compare` library.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from compare import Article, CompareError, Settings, Status, compare_evidence, list_stories, load_story, save_story
+from compare.charts import coverage_heatmap, pair_similarity, status_bars
+from compare.corpus import article_from_bytes, corpora_dir, make_article
+from compare.embed import get_encoder, model_from_env
+from compare.fetch import fetch_article
+from compare.pipeline import embed_texts, prepare
+from compare.render import legend_html, side_by_side_html
+from compare.tables import coverage_matrix, divergence_table, summary_table, to_csv_text
+
+DEFAULT_STORY = "drone-deal-2025-07"
+SAVED_DIR = Path(os.environ.get("COMPARE_SAVED_DIR") or Path.home() / "story-compare" / "stories")
+BUILD = "Build your own story"
+
+st.set_page_config(page_title="story-compare", page_icon="📰", layout="wide")
+
+
+# Cached resources: the model once per process; embeddings and evidence per distinct text.
+@st.cache_resource(show_spinner=False)
+def encoder_for(model: str):
+    return get_encoder(model)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def embeddings(model: str, texts: tuple[str, ...]) -> np.ndarray:
+    return embed_texts(list(texts), encoder_for(model))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def evidence(model: str, articles: tuple[tuple[str, str, str, str, str, str, str], ...]):
+    arts = [Article(*a) for a in articles]
+    return prepare(arts, encoder_for(model), embed=lambda texts: embeddings(model, tuple(texts)))
+
+
+def as_key(articles) -> tuple:
+    return tuple((a.outlet, a.text, a.title, a.published, a.url, a.language, a.source) for a in articles)
+
+
+# Sidebar: which story -------------------------------------------------------------------
+st.sidebar.title("📰 story-compare")
+bundled = {p.name: p for p in list_stories(corpora_dir())}
+saved = {f"saved: {p.name}": p for p in list_stories(SAVED_DIR)}
+choices = list(bundled) + list(saved) + [BUILD]
+default = choices.index(DEFAULT_STORY) if DEFAULT_STORY in choices else 0
+choice = st.sidebar.selectbox("Story", choices, index=default, key="story",
+                              help="A bundled story, one you saved, or your own articles.")
+
+if "custom" not in st.session_state:
+    st.session_state.custom = []  # list of Article
+
+
+def add_custom(article: Article) -> None:
+    taken = {a.outlet.casefold() for a in st.session_state.custom}
+    if article.outlet.casefold() in taken:
+        st.sidebar.error(f"{article.source}: outlet '{article.outlet}' is already in the story; rename one of them")
+        return
+    st.session_state.custom.append(article)
+
+
+articles: list[Article] = []
+story_name = choice
+if choice == BUILD:
+    st.sidebar.caption("Add at least two articles. Each needs its own outlet name.")
+    with st.sidebar.expander("Paste text", expanded=not st.session_state.custom):
+        with st.form("paste", clear_on_submit=True):
+            outlet = st.text_input("Outlet", key="paste_outlet")
+            text = st.text_area("Article text", height=160, key="paste_text")
+            if st.form_submit_button("Add pasted article"):
+                try:
+                    add_custom(make_article(text, outlet, f"pasted text ({outlet or 'no outlet'})"))
+                except CompareError as exc:
+                    st.error(str(exc))
+    with st.sidebar.expander("Upload files (.md .txt .html .json)"):
+        uploads = st.file_uploader("Files", type=["md", "txt", "html", "htm", "json"], accept_multiple_files=True,
+                                   key="uploads")
+        if uploads and st.button("Add uploaded files"):
+            for up in uploads:
+                try:
+                    add_custom(article_from_bytes(up.getvalue(), up.name))
+                except CompareError as exc:
+                    st.error(str(exc))
+    with st.sidebar.expander("Fetch URLs"):
+        urls = st.text_area("One URL per line", key="urls")
+        if st.button("Fetch"):
+            for url in [u.strip() for u in urls.splitlines() if u.strip()]:
+                try:
+                    with st.spinner(f"Fetching {url}"):
+                        add_custom(fetch_article(url))
+                except CompareError as exc:
+                    st.error(str(exc))
+    for i, art in enumerate(list(st.session_state.custom)):
+        c1, c2 = st.sidebar.columns([4, 1])
+        new = c1.text_input(f"Outlet {i + 1}", art.outlet, key=f"rename_{i}_{art.source}")
+        if new.strip() and new != art.outlet:
+            try:
+                st.session_state.custom[i] = make_article(art.text, new, art.source, title=art.title,
+                                                          published=art.published, url=art.url)
+            except CompareError as exc:
+                st.sidebar.error(str(exc))
+        if c2.button("✕", key=f"remove_{i}_{art.source}", help=f"Remove {art.outlet}"):
+            st.session_state.custom.pop(i)
+            st.rerun()
+    with st.sidebar.expander("Save as a story folder"):
+        name = st.text_input("Story name", key="save_name")
+        if st.button("Save story"):
+            try:
+                path = save_story(st.session_state.custom, SAVED_DIR, name or "my story", overwrite=True)
+                st.success(f"Saved to {path}")
+            except (CompareError, OSError) as exc:
+                st.error(str(exc))
+    articles = list(st.session_state.custom)
+    story_name = "my story"
+else:
+    try:
+        folder = bundled.get(choice) or saved[choice]
+        articles = list(load_story([folder]).articles)
+        story_name = folder.name
+    except CompareError as exc:
+        st.error(str(exc))
+        st.stop()
+
+# Sidebar: controls ----------------------------------------------------------------------
+defaults = Settings()
+st.sidebar.header("Outlets and thresholds")
+all_outlets = [a.outlet for a in articles]
+included = st.sidebar.multiselect("Outlets included", all_outlets, default=all_outlets, key="outlets")
+margin = st.sidebar.slider("Support margin over the pair's background", 0.10, 0.70, defaults.margin, 0.01, key="margin",
+                           help="How far above the typical similarity of two articles' unrelated sentences a match must be.")
+support = st.sidebar.slider("Minimum cosine to count as carried", 0.30, 0.95, defaults.support, 0.01, key="support")
+conflict = st.sidebar.slider("Minimum cosine before details are compared", 0.30, 0.95, defaults.conflict, 0.01,
+                             key="conflict")
+calibrate = st.sidebar.checkbox("Calibrate per article pair", value=defaults.calibrate, key="calibrate")
+shown = st.sidebar.multiselect("Highlight", [s.value for s in Status], default=[s.value for s in Status], key="shown")
+unnamed_only = st.sidebar.checkbox("Only claims on unnamed sources", key="unnamed_only")
+model = model_from_env()
+st.sidebar.caption(f"Model: {model}")
+
+# Compare --------------------------------------------------------------------------------
+st.title(f"{story_name}")
+selected = [a for a in articles if a.outlet in included]
+if len(selected) < 2:
+    st.info("Choose at least two outlets (add articles in the sidebar) to compare them.")
+    st.stop()
+settings = Settings(support=support, margin=margin, conflict=conflict, calibrate=calibrate)
+try:
+    with st.spinner(f"Embedding and aligning {len(selected)} articles…"):
+        ev = evidence(model, as_key(selected))
+    comparison = compare_evidence(ev, settings, story_name)
+except CompareError as exc:
+    st.error(str(exc))
+    st.stop()
+except Exception as exc:  # never a stack trace in the page
+    st.error(f"Something went wrong comparing these articles: {type(exc).__name__}: {exc}")
+    st.stop()
+
+table = divergence_table(comparison)
+summary = summary_table(comparison)
+counts = table["status"].value_counts()
+cols = st.columns(5)
+cols[0].metric("Outlets", len(comparison.articles))
+for col, status in zip(cols[1:], Status, strict=False):
+    col.metric(status.value.capitalize(), int(counts.get(status.value, 0)))
+for group in comparison.wire_groups:
+    st.caption("Wire copy, counted as one source: " + ", ".join(comparison.outlets[i] for i in group))
+
+tab_side, tab_drill, tab_charts, tab_tables = st.tabs(["Side by side", "Drill down", "Charts", "Tables & export"])
+
+with tab_side:
+    st.html(legend_html())
+    st.html(side_by_side_html(comparison, {Status(s) for s in shown}, unnamed_only))
+
+with tab_drill:
+    st.caption("Pick a sentence to see its best match in every other outlet.")
+    labels = [f"{comparison.outlets[a]} #{c.sentence.index} [{c.status.value}] {c.sentence.text[:90]}"
+              for a, claims in enumerate(comparison.claims) for c in claims]
+    flat = [c for claims in comparison.claims for c in claims]
+    pick = st.selectbox("Sentence", range(len(labels)), format_func=lambda i: labels[i], key="drill")
+    claim = flat[pick]
+    st.markdown(f"**{comparison.outlets[claim.sentence.article]}** · status **{claim.status.value}** · "
+                f"carried by {len(claim.supporting)} of {len(comparison.articles) - 1} other outlets "
+                f"({claim.independent_support} independent)")
+    st.text(claim.sentence.text)
+    if claim.added:
+        st.warning("Adds: " + "; ".join(claim.added))
+    if claim.unnamed_source:
+        st.warning(f"Rests on an unnamed source: “{claim.unnamed_source}”")
+    rows = []
+    for m in sorted(claim.matches, key=lambda m: -m.similarity):
+        conflict_text = "; ".join(f"{c.kind}: {c.mine} vs {c.theirs}" for c in claim.conflicts if c.article == m.article)
+        rows.append({"outlet": comparison.outlets[m.article], "similarity": round(m.similarity, 3),
+                     "carries it": "yes" if m.article in claim.supporting else "no", "matched": m.kind,
+                     "best match": m.text, "conflict": conflict_text})
+    st.dataframe(rows, hide_index=True, width="stretch")
+
+with tab_charts:
+    st.plotly_chart(status_bars(summary), width="stretch")
+    st.plotly_chart(coverage_heatmap(coverage_matrix(comparison)), width="stretch")
+    c1, c2 = st.columns(2)
+    pa = c1.selectbox("Outlet (rows)", range(len(comparison.outlets)), format_func=lambda i: comparison.outlets[i],
+                      key="pair_a")
+    pb = c2.selectbox("Outlet (columns)", range(len(comparison.outlets)), index=1,
+                      format_func=lambda i: comparison.outlets[i], key="pair_b")
+    st.plotly_chart(pair_similarity(ev, comparison, pa, pb), width="stretch")
+
+with tab_tables:
+    st.subheader("Per outlet")
+    st.dataframe(summary, hide_index=True, width="stretch")
+    st.download_button("Download per-outlet summary (CSV)", to_csv_text(summary), f"{story_name}-summary.csv",
+                       "text/csv", key="dl_summary")
+    st.subheader("Divergence table")
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.download_button("Download divergence table (CSV)", to_csv_text(table), f"{story_name}-divergence.csv",
+                       "text/csv", key="dl_table")

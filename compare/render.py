@@ -1,0 +1,127 @@
+"""Comparison -> HTML for the side-by-side view. Every piece of article text is escaped: text
+containing HTML, script or Markdown is shown as text, never executed or rendered as markup."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+
+from .types import Claim, Comparison, Status
+
+STYLE = """
+<style>
+.sc-grid{display:grid;gap:12px;overflow-x:auto;padding-bottom:6px}
+.sc-col{border:1px solid #ddd;border-radius:8px;padding:10px 12px;background:#fff;min-width:250px}
+.sc-col h4{margin:0 0 2px 0;font-size:1.0rem}
+.sc-meta{color:#666;font-size:.78rem;margin-bottom:8px}
+.sc-body{font-size:.88rem;line-height:1.45;white-space:pre-wrap;color:#222}
+.sc-s{border-radius:3px;padding:1px 1px}
+.sc-shared{background:#dcefe3}
+.sc-partial{background:#fbefc9}
+.sc-unique{background:#f8c9cf;border-bottom:3px solid #d1495b;font-weight:600}
+.sc-conflicting{background:#e6d5f0;border-bottom:3px dashed #7b3fa0}
+.sc-dim{opacity:.35}
+.sc-conf{background:#7b3fa0;color:#fff;border-radius:2px;padding:0 2px}
+.sc-added{text-decoration:underline dotted #333;text-underline-offset:3px}
+.sc-tag{font-size:.7rem;font-weight:700;color:#fff;background:#d1495b;border-radius:3px;padding:0 3px;margin-right:3px}
+.sc-tag-conf{background:#7b3fa0}
+.sc-src{font-size:.7rem;color:#8a1c2b;font-style:italic}
+.sc-legend span{display:inline-block;margin-right:14px;padding:1px 6px;border-radius:3px;font-size:.85rem}
+</style>
+"""
+
+LABELS = {
+    Status.SHARED: "shared by all outlets",
+    Status.PARTIAL: "shared by some",
+    Status.UNIQUE: "unique to this outlet",
+    Status.CONFLICTING: "conflicting detail elsewhere",
+}
+
+
+def legend_html() -> str:
+    """The colour legend."""
+    parts = [f'<span class="sc-s sc-{s.value}">{html.escape(LABELS[s])}</span>' for s in Status]
+    parts.append('<span class="sc-added">dotted: detail no other outlet has</span>')
+    parts.append('<span><span class="sc-conf">detail</span> the conflicting figure, date or name</span>')
+    return STYLE + '<div class="sc-legend">' + "".join(parts) + "</div>"
+
+
+def _highlight(text: str, marks: Iterable[tuple[str, str]]) -> str:
+    """Escape ``text`` and wrap the first occurrence of each (substring, css class)."""
+    spans: list[tuple[int, int, str]] = []
+    for sub, cls in marks:
+        if not sub:
+            continue
+        i = text.find(sub)
+        if i >= 0 and not any(s < i + len(sub) and i < e for s, e, _ in spans):
+            spans.append((i, i + len(sub), cls))
+    spans.sort()
+    out, pos = [], 0
+    for s, e, cls in spans:
+        out.append(html.escape(text[pos:s]))
+        out.append(f'<span class="{cls}">{html.escape(text[s:e])}</span>')
+        pos = e
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+def sentence_html(claim: Claim, comparison: Comparison, visible: bool = True) -> str:
+    """One sentence, coloured by status, with conflicting and added details marked in place."""
+    marks = [(c.mine, "sc-conf") for c in claim.conflicts]
+    marks += [(a, "sc-added") for a in claim.added if len(a) < 0.8 * len(claim.sentence.text)]
+    title = _tooltip(claim, comparison)
+    tag = ""
+    if claim.status is Status.UNIQUE:
+        tag = '<span class="sc-tag">UNIQUE</span>'
+    elif claim.status is Status.CONFLICTING:
+        tag = '<span class="sc-tag sc-tag-conf">CONFLICT</span>'
+    src = ""
+    if claim.unnamed_source and claim.status is Status.UNIQUE:
+        src = f' <span class="sc-src">[unnamed source: {html.escape(claim.unnamed_source)}]</span>'
+    cls = f"sc-s sc-{claim.status.value}" + ("" if visible else " sc-dim")
+    return (f'<span class="{cls}" data-status="{claim.status.value}" title="{html.escape(title, quote=True)}">'
+            f"{tag}{_highlight(claim.sentence.text, marks)}</span>{src}")
+
+
+def _tooltip(claim: Claim, comparison: Comparison) -> str:
+    outlets = comparison.outlets
+    lines = [f"{claim.status.value}: carried by {len(claim.supporting)} of {len(outlets) - 1} other outlets"]
+    for c in claim.conflicts:
+        lines.append(c.describe(outlets))
+    if claim.added:
+        lines.append("adds: " + "; ".join(claim.added))
+    return "\n".join(lines)
+
+
+def article_html(comparison: Comparison, a: int, visible_statuses: set[Status] | None = None,
+                 unnamed_only: bool = False) -> str:
+    """One outlet's article: the full text with every sentence highlighted at its exact offsets
+    (text between sentences, such as a dateline, is kept plain)."""
+    article = comparison.articles[a]
+    text = article.text
+    parts, pos = [], 0
+    for claim in comparison.claims[a]:
+        s = claim.sentence
+        parts.append(html.escape(text[pos : s.start]))
+        visible = (visible_statuses is None or claim.status in visible_statuses) and (
+            not unnamed_only or bool(claim.unnamed_source))
+        parts.append(sentence_html(claim, comparison, visible))
+        pos = s.end
+    parts.append(html.escape(text[pos:]))
+    counts = {st: sum(1 for c in comparison.claims[a] if c.status is st) for st in Status}
+    meta = " · ".join(x for x in (article.published, f"{len(comparison.claims[a])} sentences",
+                                   f"{counts[Status.UNIQUE]} unique", f"{counts[Status.CONFLICTING]} conflicting") if x)
+    head = f"<h4>{html.escape(article.outlet)}</h4>"
+    if article.title:
+        head += f'<div class="sc-meta"><b>{html.escape(article.title)}</b></div>'
+    return (f'<div class="sc-col" data-outlet="{html.escape(article.outlet, quote=True)}">{head}'
+            f'<div class="sc-meta">{html.escape(meta)}</div><div class="sc-body">{"".join(parts)}</div></div>')
+
+
+def side_by_side_html(comparison: Comparison, visible_statuses: set[Status] | None = None,
+                      unnamed_only: bool = False) -> str:
+    """All outlets in columns (scrolling sideways past five)."""
+    n = len(comparison.articles)
+    cols = "".join(article_html(comparison, a, visible_statuses, unnamed_only) for a in range(n))
+    width = "minmax(250px,1fr)" if n <= 5 else "300px"
+    return STYLE + f'<div class="sc-grid" style="grid-template-columns:repeat({n},{width})">{cols}</div>'
