@@ -25,7 +25,7 @@ DEFAULT_STORY = "drone-deal-2025-07"
 SAVED_DIR = Path(os.environ.get("COMPARE_SAVED_DIR") or Path.home() / "story-compare" / "stories")
 BUILD = "Build your own story"
 
-st.set_page_config(page_title="story-compare", page_icon="📰", layout="wide")
+st.set_page_config(page_title="story-compare", layout="wide")
 
 
 # Cached resources: the model once per process; embeddings and evidence per distinct text.
@@ -50,7 +50,7 @@ def as_key(articles) -> tuple:
 
 
 # Sidebar: which story -------------------------------------------------------------------
-st.sidebar.title("📰 story-compare")
+st.sidebar.title("story-compare")
 bundled = {p.name: p for p in list_stories(corpora_dir())}
 saved = {f"saved: {p.name}": p for p in list_stories(SAVED_DIR)}
 choices = list(bundled) + list(saved) + [BUILD]
@@ -136,7 +136,7 @@ else:
 defaults = Settings()
 st.sidebar.header("Outlets and thresholds")
 all_outlets = [a.outlet for a in articles]
-included = st.sidebar.multiselect("Outlets included", all_outlets, default=all_outlets, key="outlets")
+included = st.sidebar.multiselect("Outlets included", all_outlets, default=all_outlets, key="outlets-" + "|".join([choice, *all_outlets]))
 margin = st.sidebar.slider("Support margin over the pair's background", 0.10, 0.70, defaults.margin, 0.01, key="margin",
                            help="How far above the typical similarity of two articles' unrelated sentences a match must be.")
 support = st.sidebar.slider("Minimum cosine to count as carried", 0.30, 0.95, defaults.support, 0.01, key="support")

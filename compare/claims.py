@@ -179,14 +179,20 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
 
 def _added(s: Sentence, crow: Sequence[int], clause_best: np.ndarray, ev: Evidence,
            settings: Settings, full_texts: list[str], a: int) -> tuple[str, ...]:
-    """What a carried sentence adds: clauses with no counterpart anywhere, and figures or
-    names that appear in no other article at all."""
+    """What a carried sentence adds: clauses with no counterpart in any other outlet that hold
+    words no other article uses, and figures or names that appear in no other article."""
+    elsewhere = frozenset().union(*(t for b, t in enumerate(ev.article_terms) if b != a))
+
+    def novel(text: str) -> bool:
+        return any(t not in elsewhere and ev.idf.get(t, 0.0) > 1.5 for t in details.content_terms(text))
+
     added: list[str] = []
     for k, r in enumerate(crow):
-        if clause_best[k] < settings.added_clause:
-            added.append(ev.units[ev.query_units[r]].text)
-    others = [t for b, t in enumerate(full_texts) if b != a]
+        text = ev.units[ev.query_units[r]].text
+        if clause_best[k] < settings.added_clause and novel(text):
+            added.append(text)
     covered = " ".join(added)
+    others = [t for b, t in enumerate(full_texts) if b != a]
     for _, _, written in details.numbers(s.text):
         head = written.split()[0]
         if head not in covered and not any(details.fold(head) in t for t in others):
@@ -194,7 +200,8 @@ def _added(s: Sentence, crow: Sequence[int], clause_best: np.ndarray, ev: Eviden
     for name, _ in details.names(s.text):
         if name in covered:
             continue
-        if not any(details.fold(name) in t or any(details.same_name(name, w) for w in t.split()) for t in others):
+        terms = details.content_terms(name)
+        if terms and not any(t in elsewhere or any(details.same_name(t, e) for e in elsewhere if e[:1] == t[:1])
+                             for t in terms):
             added.append(name)
     return tuple(dict.fromkeys(added))
-

@@ -202,14 +202,14 @@ def make_article(text: str, outlet: str, source: str, **meta: str) -> Article:
 def read_article(path: Path | str) -> Article:
     """One file -> Article, by suffix. Raises CompareError naming the file."""
     path = Path(path)
-    _check_suffix(path.name)
+    _check_suffix(path.name, str(path))
     return article_from_bytes(read_bytes_checked(path), path.name, source=str(path))
 
 
-def _check_suffix(name: str) -> str:
+def _check_suffix(name: str, source: str = "") -> str:
     suffix = Path(name).suffix.lower()
     if suffix not in ARTICLE_SUFFIXES:
-        raise CompareError(f"{name}: unsupported file type '{suffix or '(none)'}' (use {', '.join(ARTICLE_SUFFIXES)})")
+        raise CompareError(f"{source or name}: unsupported file type '{suffix or '(none)'}' (use {', '.join(ARTICLE_SUFFIXES)})")
     return suffix
 
 
@@ -217,7 +217,7 @@ def article_from_bytes(data: bytes, name: str, source: str = "") -> Article:
     """The contents of a file called ``name`` (read from disk or uploaded) -> Article, by
     suffix. Messages name ``source`` (default: ``name``)."""
     source = source or name
-    suffix = _check_suffix(name)
+    suffix = _check_suffix(name, source)
     if len(data) > MAX_FILE_BYTES:
         raise CompareError(f"{source}: file too large ({len(data) / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB)")
     if not data.strip():

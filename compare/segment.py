@@ -4,11 +4,15 @@ A rule-based splitter written for news copy (chosen over pysbd and a plain regex
 hand-labelled set in tests/data/segment_gold.json; see bench/segmenters.py):
 
 - abbreviations ("Mr.", "Gen.", "Sept.") and initials never end a sentence; dotted acronyms
-  ("U.S.", "a.m.") end one only when a typical sentence opener follows ("... in the U.S. The");
-- a quotation of several sentences followed by its attribution ("..., she said.") stays whole;
+  ("U.S.", "a.m.") and company or street suffixes ("Inc.", "Co.", "Jr.", "St.") end one only when
+  a typical sentence opener follows ("... in the U.S. The"); "No." abbreviates only before a numeral;
+- a quotation of several sentences followed by its attribution (``..., she said.``,
+  ``...,\u201d Svyrydenko said.``, ``...!\u201d Smith said.``) stays whole;
 - a line without final punctuation (headline, bullet, byline) is a sentence of its own, while a
-  hard-wrapped line continuing in lower case is joined;
-- bullet markers and a wire dateline ("KYIV, July 18 (Wire) - ") are left outside the spans.
+  hard-wrapped line is joined to the next when that continues in lower case or the line ends in a
+  comma, a function word ("of", "the") or an abbreviation ("Mr.");
+- bullet markers and a wire dateline ("KYIV, July 18 (Wire) - ", also after a headline or byline
+  line) are left outside the spans; the dateline must be followed by the story's capitalised start.
 """
 
 from __future__ import annotations
@@ -186,21 +190,25 @@ def _is_boundary(text: str, group_start: int, p_start: int, p_end: int, nxt: int
             if ch.isdigit():
                 return False
         elif low in CAN_END_SENTENCE:
-            m = _WORD.match(text, nxt)
-            return bool(m) and m.group(0).lower() in SENTENCE_OPENERS
+            return _opener_follows(text, nxt)
         elif low in ABBREVIATIONS:
             return False
         if len(token) == 1 and token.isalpha() and token.isupper():
             return False  # an initial: "John F. Kennedy"
         if "." in token and re.fullmatch(r"(?:[A-Za-z]{1,2}\.)+[A-Za-z]{1,2}", token):
-            m = _WORD.match(text, nxt)
-            return bool(m) and m.group(0).lower() in SENTENCE_OPENERS
+            return _opener_follows(text, nxt)
     if punct[-1] in "\"\u201d\u2019" and punct.rstrip("\"\u201d\u2019")[-1:] in ("?", "!"):
         if _ATTRIBUTION.match(text, nxt, end):
             return False  # "\u201cWe did it!\u201d Smith said."
     if _inside_attributed_quote(text, group_start, p_start, end):
         return False
     return True
+
+
+def _opener_follows(text: str, nxt: int) -> bool:
+    """The word at ``nxt`` typically opens a sentence ("The", "It", "Officials")."""
+    m = _WORD.match(text, nxt)
+    return m is not None and m.group(0).lower() in SENTENCE_OPENERS
 
 
 def _inside_attributed_quote(text: str, group_start: int, pos: int, end: int) -> bool:

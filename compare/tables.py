@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .types import Comparison, Status
+from .types import CompareError, Comparison, Status
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -122,18 +123,42 @@ def to_csv_text(df: pd.DataFrame) -> str:
 
 
 def write_atomic(path: Path | str, text: str) -> Path:
-    """Write ``text`` to ``path`` via a temporary file and rename: never a half-written file."""
+    """Write ``text`` to ``path`` via a temporary file and rename: never a half-written file.
+
+    The temporary file is created with the usual permissions (0o666 less the umask), so the
+    result is readable like any other file (``tempfile.mkstemp`` would leave it 0o600). A path
+    that cannot be written is reported as a CompareError naming it."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    tmp: Path | None = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "is a folder")
+        fd, tmp = _create_temp(path)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+        raise CompareError(f"{path}: cannot write ({exc.strerror or exc})") from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def _create_temp(path: Path) -> tuple[int, Path]:
+    for _ in range(100):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "cannot create a temporary file")  # pragma: no cover
 
 
 def write_csv(df: pd.DataFrame, path: Path | str) -> Path:

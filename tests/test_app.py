@@ -1,0 +1,119 @@
+"""The dashboard driven headlessly with streamlit.testing.v1.AppTest (real model, real files)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+from compare.tables import DIVERGENCE_COLUMNS
+
+from .conftest import ROOT
+
+APP = str(ROOT / "app.py")
+
+
+@pytest.fixture
+def app(cache_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("COMPARE_SAVED_DIR", str(tmp_path / "saved"))
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metric(at: AppTest, label: str) -> int:
+    return int(next(m.value for m in at.metric if m.label == label))
+
+
+def side_html(at: AppTest) -> str:
+    return at.get("html")[1].proto.body
+
+
+def test_opens_on_the_seed_story_with_unique_claims_marked(app):
+    assert app.title[0].value == "drone-deal-2025-07"
+    assert metric(app, "Outlets") == 5
+    assert metric(app, "Unique") >= 20
+    html = side_html(app)
+    assert 'data-outlet="seed-article"' in html
+    # the whistleblower sentence is in a sentence span marked unique
+    i = html.index("exploiting the war for personal and political gain")
+    assert 'data-status="unique"' in html[html.rfind("<span class=\"sc-s", 0, i): i]
+    assert not app.error
+
+
+def test_pick_another_story(app):
+    app.sidebar.selectbox(key="story").select("suez-ever-given-2021").run()
+    assert app.title[0].value == "suez-ever-given-2021"
+    assert metric(app, "Conflicting") >= 2
+
+
+def test_moving_a_threshold_reclassifies(app):
+    before = metric(app, "Unique")
+    app.sidebar.slider(key="margin").set_value(0.6).run()
+    assert metric(app, "Unique") > before
+    app.sidebar.slider(key="margin").set_value(0.15).run()
+    assert metric(app, "Unique") < before
+
+
+def test_filtering_outlets(app):
+    app.sidebar.multiselect[0].unselect("Capitol Courier").unselect("Kyiv Ledger").run()
+    assert metric(app, "Outlets") == 3
+    assert 'data-outlet="Capitol Courier"' not in side_html(app)
+    app.sidebar.multiselect[0].set_value(["seed-article"]).run()
+    assert "at least two outlets" in app.info[0].value
+
+
+def test_build_a_story_from_pasted_text_is_shown_as_text(app):
+    app.sidebar.selectbox(key="story").select("Build your own story").run()
+    texts = {
+        "Alpha News": "The council approved the new bridge on Monday. Work starts in May. <script>alert('x')</script>",
+        "Beta Daily": "On Monday the council voted to build a new bridge. **Construction** begins in May.",
+    }
+    for outlet, text in texts.items():
+        app.sidebar.text_input(key="paste_outlet").input(outlet)
+        app.sidebar.text_area(key="paste_text").input(text)
+        app.sidebar.button[0].click().run()
+        assert not app.exception
+    assert metric(app, "Outlets") == 2
+    html = side_html(app)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "**Construction**" in html  # Markdown is not rendered either
+
+
+def test_pasting_without_an_outlet_is_refused_with_a_message(app):
+    app.sidebar.selectbox(key="story").select("Build your own story").run()
+    app.sidebar.text_area(key="paste_text").input("Some text without an outlet.")
+    app.sidebar.button[0].click().run()
+    assert not app.exception
+    assert any("outlet name is empty" in e.value for e in app.error)
+
+
+def test_download_csv_has_the_cli_schema(app, monkeypatch):
+    served: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def capture(self, path_or_data, mimetype, kind, filename=None):
+        if filename:
+            served[filename] = path_or_data if isinstance(path_or_data, bytes) else path_or_data.encode()
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", capture)
+    app.run()
+    data = served["drone-deal-2025-07-divergence.csv"].decode("utf-8")
+    rows = list(csv.DictReader(io.StringIO(data)))
+    assert tuple(rows[0].keys()) == DIVERGENCE_COLUMNS
+    seed = [r for r in rows if r["outlet"] == "seed-article"]
+    assert any(r["status"] == "unique" and "whistleblower" in r["sentence"] for r in seed)
+    assert "drone-deal-2025-07-summary.csv" in served
+
+
+def test_drill_down_shows_matches_in_every_other_outlet(app):
+    sb = app.selectbox(key="drill")
+    target = next(i for i in sb.options if "For Trump, the agreement" in str(i))
+    sb.select(target).run()
+    df = app.dataframe[0].value
+    assert len(df) == 4 and set(df["carries it"]) == {"no"}
