@@ -48,7 +48,8 @@ eval: setup
 	$(BIN)/story-compare eval
 
 bench: setup-test
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/cache_speed.py
+	$(BIN)/python bench/segmenters.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
