@@ -21,7 +21,7 @@ from compare.pipeline import embed_texts, prepare
 from compare.render import legend_html, side_by_side_html
 from compare.tables import coverage_matrix, divergence_table, summary_table, to_csv_text
 
-DEFAULT_STORY = "drone-deal-2025-07"
+DEFAULT_STORY = os.environ.get("COMPARE_STORY", "drone-deal-2025-07")
 SAVED_DIR = Path(os.environ.get("COMPARE_SAVED_DIR") or Path.home() / "story-compare" / "stories")
 BUILD = "Build your own story"
 
