@@ -16,6 +16,11 @@ from .align import Neighbours
 from .types import Article, Claim, Conflict, Match, Sentence, Settings, Status, Unit
 
 
+TITLE_SLACK = 0.1
+"""How much below ``Settings.conflict`` a match may score and still be checked for a
+different name in the same title ("Archbishop A" vs "Archbishop B")."""
+
+
 @dataclass(frozen=True)
 class Evidence:
     """Everything the classifier reads: computed once per story, reused for any settings."""
@@ -146,8 +151,13 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
                 matches.append(Match(b, u.first, best_sim, u.text, u.kind, carried, via_clause))
                 if carried:
                     supporting.append(b)
-                if best_sim >= settings.conflict and u.kind != "window":
-                    for kind, mine, theirs in details.conflicts(s.text, u.text):
+                if best_sim >= settings.conflict - TITLE_SLACK:
+                    # Details are compared sentence to sentence. A window, or a looser match,
+                    # is only checked for the strongest signal: another name in the same title.
+                    loose = best_sim < settings.conflict or u.kind == "window"
+                    parts = [u.text] if u.kind != "window" else [x.text for x in ev.sentences[b][u.first : u.last + 1]]
+                    found = [f for part in parts for f in details.conflicts(s.text, part, titles_only=loose)]
+                    for kind, mine, theirs in dict.fromkeys(found):
                         if kind != "negation" or best_sim >= settings.negation:
                             conflicts.append(Conflict(kind, b, mine, theirs))
             if supporting and novelty(ev, s, a) >= settings.novelty:
@@ -191,6 +201,10 @@ def _added(s: Sentence, crow: Sequence[int], clause_best: np.ndarray, ev: Eviden
         text = ev.units[ev.query_units[r]].text
         if clause_best[k] < settings.added_clause and novel(text):
             added.append(text)
+    covered = " ".join(added)
+    for phrase in details.novel_phrases(s.text, elsewhere, ev.idf):
+        if phrase not in covered:
+            added.append(phrase)
     covered = " ".join(added)
     others = [t for b, t in enumerate(full_texts) if b != a]
     for _, _, written in details.numbers(s.text):

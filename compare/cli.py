@@ -46,6 +46,16 @@ class ProgressBar:
             sys.stderr.write(f"{self.label}: {done}/{total} in {elapsed:.1f}s\n")
 
 
+def _count(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {n}")
+    return n
+
+
 def _model_options() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
     g = p.add_argument_group("model")
@@ -131,6 +141,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def _encoder(args: argparse.Namespace):
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # our own progress line is enough
     from .embed import get_encoder
 
     return get_encoder(args.model, cache=not args.no_cache, cache_dir=args.cache_dir)
@@ -142,8 +153,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .tables import divergence_table, summary_table, write_csv, write_json
 
     paths, use_stdin = _resolve_paths(args.paths)
-    stdin_text = _read_stdin() if use_stdin else None
+    for opt in ("csv", "json", "summary_csv"):
+        out = getattr(args, opt)
+        if out and out.is_dir():
+            raise CompareError(f"{out}: is a folder, not a file to write")
+    for p in paths:
+        if not p.exists():
+            raise CompareError(f"{p}: no such file or folder")
     settings = _settings(args)
+    stdin_text = _read_stdin() if use_stdin else None
     story = load_story(paths, name=args.name or "", stdin_text=stdin_text, stdin_outlet=args.stdin_outlet,
                        skip_bad=args.skip_bad, warn=lambda m: _err(f"warning: {m}"))
     encoder = _encoder(args)
@@ -202,22 +220,55 @@ def cmd_eval(args: argparse.Namespace) -> int:
     root = args.corpora or corpora_dir()
     settings = _settings(args)
     encoder = _encoder(args)
-    results = []
+    stories = []
     for folder in list_stories(root):
         gold = load_gold(folder)
-        if not gold:
-            continue
-        story = load_story([folder])
-        ev = prepare(story.articles, encoder, ProgressBar(f"embedding {story.name}", enabled=not args.quiet))
-        results.append(score_story(compare_evidence(ev, settings, story.name), ev, gold))
-    if not results:
+        if gold:
+            story = load_story([folder])
+            ev = prepare(story.articles, encoder, ProgressBar(f"embedding {story.name}", enabled=not args.quiet))
+            stories.append((story, ev, gold))
+    if not stories:
         raise CompareError(f"{root}: no story has a gold.toml")
+    results = [score_story(compare_evidence(ev, settings, story.name), ev, gold) for story, ev, gold in stories]
     print(format_eval(results + [total(results)]))
     if args.verbose:
         for r in results:
             for e in r.errors:
                 print(f"{r.story}: {e}")
+    if args.ablation:
+        print()
+        print(format_ablation(stories, settings, encoder))
     return 0
+
+
+def format_ablation(stories, settings, encoder) -> str:  # noqa: ANN001 - list of (Story, Evidence, gold)
+    """Overall scores with each method switched off in turn, beside the full engine."""
+    from dataclasses import replace
+
+    from .evaluate import score_story, total
+    from .pipeline import compare_evidence, prepare
+
+    def overall(settings, windows=None):
+        rows = []
+        for story, ev, gold in stories:
+            if windows is not None:
+                ev = prepare(story.articles, encoder, windows=windows)
+            rows.append(score_story(compare_evidence(ev, settings, story.name), ev, gold))
+        return total(rows)
+
+    variants = [
+        ("full engine", settings, None),
+        ("- sentence windows", settings, ()),
+        ("- clause matching", replace(settings, clause_margin=9.0), None),
+        ("- per-pair calibration (cosine >= 0.70)", replace(settings, calibrate=False, support=0.7), None),
+        ("- lexical bonus", replace(settings, lexical=0.0), None),
+        ("- novelty check", replace(settings, novelty=9.0), None),
+    ]
+    lines = [f"{'ablation (overall)':42} {'unique F1':>9} {'conflict F1':>11} {'adds F1':>8}", "-" * 73]
+    for label, s, windows in variants:
+        t = overall(s, windows)
+        lines.append(f"{label:42} {t.unique.f1:9.3f} {t.conflicting.f1:11.3f} {t.adds.f1:8.3f}")
+    return "\n".join(lines)
 
 
 def format_eval(rows) -> str:  # noqa: ANN001 - list[StoryScores]
@@ -276,7 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="story name in the outputs (default: the folder name)")
     p.add_argument("--stdin-outlet", default="stdin", metavar="NAME", help="outlet name for text read from stdin")
     p.add_argument("--skip-bad", action="store_true", help="warn about unreadable files and go on without them")
-    p.add_argument("--show", type=int, default=12, metavar="N", help="unique/conflicting sentences listed per outlet")
+    p.add_argument("--show", type=_count, default=12, metavar="N", help="unique/conflicting sentences listed per outlet")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary and no progress")
     p.set_defaults(func=cmd_run)
 
@@ -285,6 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "on every story with a gold.toml, beside the naive baseline.")
     p.add_argument("--corpora", type=Path, metavar="DIR", help="corpus folder (default: the bundled corpora)")
     p.add_argument("-v", "--verbose", action="store_true", help="list every misclassified sentence")
+    p.add_argument("--ablation", action="store_true", help="also score the engine with each method switched off")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress")
     p.set_defaults(func=cmd_eval)
 
@@ -304,7 +356,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
-        parser.print_help()
+        parser.print_usage(sys.stderr)
+        _err("error: name a command (list, run, eval, fetch); --help explains them")
         return 2
     try:
         return int(args.func(args) or 0)

@@ -10,7 +10,7 @@ import re
 import secrets
 import shutil
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -295,7 +295,7 @@ def _decode_html(data: bytes, source: str) -> str:
 
 def load_story(paths: Sequence[Path | str], name: str = "", stdin_text: str | None = None,
                stdin_outlet: str = "stdin", skip_bad: bool = False,
-               warn: callable | None = None) -> Story:  # type: ignore[valid-type]
+               warn: Callable[[str], object] | None = None) -> Story:
     """Folders, files and (optionally) stdin text -> a validated Story.
 
     A folder contributes every article file in it. With ``skip_bad`` a file that cannot be read

@@ -98,6 +98,37 @@ def content_terms(text: str) -> frozenset[str]:
     return frozenset(_stem(w) for w in (fold(t) for t in tokens(text)) if w not in STOPWORDS and len(w) > 1)
 
 
+def novel_phrases(text: str, elsewhere: frozenset[str], idf: dict[str, float], min_idf: float = 1.5,
+                  min_terms: int = 3) -> list[str]:
+    """Runs of the text's words whose content words no other article uses ("press conference",
+    "once-in-a-generation opportunity"), as written. Stopwords may sit inside a run, not at its
+    ends; a run needs ``min_terms`` such words (shorter runs are mostly paraphrase)."""
+    spans = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(text)]
+    runs: list[tuple[int, int, int]] = []  # start, end, novel terms
+    current: list[int] | None = None
+    for start, end, tok in spans:
+        w = fold(tok)
+        if w in STOPWORDS or len(w) < 2:
+            continue  # neither extends nor breaks a run
+        term = _stem(w)
+        if term not in elsewhere and idf.get(term, 0.0) >= min_idf:
+            if current is None:
+                current = [start, end, 0]
+            current[1] = end
+            current[2] += 1
+        elif current is not None:
+            runs.append((current[0], current[1], current[2]))
+            current = None
+    if current is not None:
+        runs.append((current[0], current[1], current[2]))
+    out = []
+    for s, e, n in runs:
+        phrase = text[s:e]
+        if n >= min_terms:
+            out.append(phrase)
+    return out
+
+
 # Numbers ---------------------------------------------------------------------------------
 
 def numbers(text: str) -> list[tuple[float, str, str]]:
@@ -193,18 +224,33 @@ def _date_label(d: str) -> str:
 
 # Names -----------------------------------------------------------------------------------
 
+TITLES = frozenset(
+    """archbishop bishop cardinal pope president minister premier chancellor king queen prince princess
+    governor mayor senator sen rep representative secretary judge justice general gen admiral captain capt
+    ceo chairman chairwoman chair director commissioner ambassador spokesman spokeswoman spokesperson
+    chief inspector officer lieutenant colonel sergeant pilot""".split()
+)
+
+
 def names(text: str) -> list[tuple[str, str]]:
-    """Capitalised names not at the start of the text, as ``(name, word before it)``."""
+    """Capitalised names, as ``(name, word before it)``. A title ("Archbishop", "Minister")
+    is not part of the name but the word before it, so "Archbishop A" and "Archbishop B" fill
+    the same slot; a capitalised word opening the text counts only after a title."""
     toks = tokens(text)
     out: list[tuple[str, str]] = []
-    i = 1
+    i = 0
     while i < len(toks):
         t = toks[i]
-        if t[:1].isupper() and fold(t) not in NOT_NAMES and len(t) > 1:
+        if fold(t) in TITLES and i + 1 < len(toks) and toks[i + 1][:1].isupper() and fold(toks[i + 1]) not in NOT_NAMES:
+            i += 1
+            continue
+        prev = toks[i - 1] if i else ""
+        after_title = fold(prev) in TITLES
+        if (i > 0 or after_title) and t[:1].isupper() and fold(t) not in NOT_NAMES and fold(t) not in TITLES and len(t) > 1:
             j = i
             while j + 1 < len(toks) and toks[j + 1][:1].isupper() and fold(toks[j + 1]) not in NOT_NAMES:
                 j += 1
-            out.append((" ".join(toks[i : j + 1]), toks[i - 1].lower()))
+            out.append((" ".join(toks[i : j + 1]), prev.lower()))
             i = j + 1
         else:
             i += 1
@@ -232,14 +278,19 @@ def unnamed_source(text: str) -> str:
 
 # Conflicts -------------------------------------------------------------------------------
 
-def conflicts(mine: str, theirs: str) -> list[tuple[str, str, str]]:
+def conflicts(mine: str, theirs: str, titles_only: bool = False) -> list[tuple[str, str, str]]:
     """Details on which two matched texts disagree, as ``(kind, mine, theirs)``.
 
     - number: a quantity of the same unit with different values and no shared value;
     - date: both name a day (or weekday, or year) and none is shared;
     - name: the same title or word is followed by a different name ("Minister A" vs "Minister B");
-    - negation: one is negated and the other is not."""
+    - negation: one is negated and the other is not.
+
+    With ``titles_only``, only names in a title slot ("Archbishop A" vs "Archbishop B") are
+    compared: the one check strong enough for loosely matched passages."""
     found: list[tuple[str, str, str]] = []
+    if titles_only:
+        return [c[:3] for c in _name_conflicts(mine, theirs) if c[3] in TITLES][:1]
     n1, n2 = numbers(mine), numbers(theirs)
     for unit in {u for _, u, _ in n1} & {u for _, u, _ in n2}:
         v1 = {v for v, u, _ in n1 if u == unit}
@@ -256,20 +307,26 @@ def conflicts(mine: str, theirs: str) -> list[tuple[str, str, str]]:
         if a and b and not (a & b):
             found.append(("date", _date_label(sorted(a)[0]), _date_label(sorted(b)[0])))
             break
+    found.extend(c[:3] for c in _name_conflicts(mine, theirs)[:1])
+    neg1, neg2 = negated(mine), negated(theirs)
+    if bool(neg1) != bool(neg2):
+        found.append(("negation", neg1 or "(affirmative)", neg2 or "(affirmative)"))
+    return found
+
+
+def _name_conflicts(mine: str, theirs: str) -> list[tuple[str, str, str, str]]:
+    """("name", mine, theirs, slot word) for names that differ in the same slot."""
+    out: list[tuple[str, str, str, str]] = []
     names2 = names(theirs)
-    for name1, before1 in names(mine):
+    names1 = names(mine)
+    for name1, before1 in names1:
         if any(same_name(name1, n) or fold(name1) in fold(n) or fold(n) in fold(name1) for n, _ in names2):
             continue
         if fold(name1) in fold(theirs):
             continue
         for name2, before2 in names2:
             if before1 == before2 and before1.isalpha() and (before1 in SLOT_WORDS or before1 not in NOT_NAMES):
-                if not any(same_name(name2, n) for n, _ in names(mine)) and fold(name2) not in fold(mine):
-                    found.append(("name", name1, name2))
+                if not any(same_name(name2, n) for n, _ in names1) and fold(name2) not in fold(mine):
+                    out.append(("name", name1, name2, before1))
                     break
-        if found and found[-1][0] == "name":
-            break
-    neg1, neg2 = negated(mine), negated(theirs)
-    if bool(neg1) != bool(neg2):
-        found.append(("negation", neg1 or "(affirmative)", neg2 or "(affirmative)"))
-    return found
+    return out

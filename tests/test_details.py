@@ -65,3 +65,13 @@ def test_unnamed_sources():
 def test_content_terms_fold_variants():
     assert details.content_terms("Kiev") == details.content_terms("Kyiv")
     assert "the" not in details.content_terms("the drones")
+
+
+def test_different_people_in_the_same_title_conflict_even_on_loose_matches():
+    a = "Archbishop Michel Aupetit rapped on the giant doors three times."
+    b = "On Saturday evening, Archbishop Laurent Ulrich knocked on the west doors three times."
+    assert details.conflicts(a, b, titles_only=True) == [("name", "Michel Aupetit", "Laurent Ulrich")]
+    # Looser checks ignore numbers and dates...
+    assert details.conflicts("Six ships left on Monday.", "Eight ships left on Tuesday.", titles_only=True) == []
+    # ...and the same person under a variant spelling is no conflict.
+    assert details.conflicts("President Zelenskiy spoke.", "President Zelensky spoke.", titles_only=True) == []
