@@ -177,7 +177,10 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
             added: tuple[str, ...] = ()
             if supporting and status is not Status.UNIQUE:
                 added = _added(s, crow, clause_best, ev, settings, full_texts, a)
-            independent = len({group_of.get(b, -1 - b) for b in supporting})
+            # A copy of this article's own source is no independent support; copies of one
+            # other source count once.
+            own = group_of.get(a)
+            independent = len({group_of.get(b, -1 - b) for b in supporting if own is None or group_of.get(b) != own})
             claims.append(Claim(
                 sentence=s, status=status, matches=tuple(matches), supporting=tuple(supporting),
                 conflicts=tuple(conflicts), added=added, unnamed_source=details.unnamed_source(s.text),

@@ -71,10 +71,39 @@ def test_overall_unique_f1_beats_naive_baseline(scores):
     assert t.unique.f1 - t.naive_unique.f1 >= OVER_NAIVE, (t.unique.f1, t.naive_unique.f1)
 
 
-def test_conflicts_are_precise(scores):
+def test_conflicting_details_f1_floor(scores):
     t = total(list(scores.values()))
+    assert t.conflicting.f1 >= 0.8, t.conflicting
     assert t.conflicting.precision >= 0.9, t.conflicting
-    assert t.conflicting.recall >= 0.6, t.conflicting
+
+
+SEED_MIXED = {
+    "but also a commitment to establish a joint production facility": "joint production facility",
+    "bypassing traditional bureaucratic channels": "bypassing traditional bureaucratic channels",
+    "during a press conference": "press conference",
+}
+
+
+@pytest.mark.parametrize("span", sorted(SEED_MIXED))
+def test_seed_mixed_sentences_are_carried_but_name_what_they_add(evidence, span):
+    _, claims = _seed_claims(evidence)
+    (hit,) = [c for c in claims if span in c.sentence.text]
+    assert hit.status is not Status.UNIQUE and hit.supporting
+    assert any(SEED_MIXED[span] in added for added in hit.added), hit.added
+
+
+@pytest.mark.parametrize("story,copies", [
+    ("crowdstrike-outage-2024", {"Halcyon Wire", "Lakeshore Courier"}),
+    ("notre-dame-reopening-2024", {"Compass Newswire", "Harborview Tribune"}),
+])
+def test_wire_copies_are_grouped_and_counted_once(evidence, story, copies):
+    st, ev = evidence[story]
+    comp = compare_evidence(ev, Settings(), story)
+    groups = [{comp.outlets[i] for i in g} for g in comp.wire_groups]
+    assert groups == [copies]
+    a = comp.outlets.index(sorted(copies)[0])
+    both = [c for c in comp.claims[a] if comp.outlets.index(sorted(copies)[1]) in c.supporting and len(c.supporting) >= 2]
+    assert both and all(c.independent_support == len(c.supporting) - 1 for c in both)
 
 
 def _seed_claims(evidence):
