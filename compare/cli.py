@@ -285,6 +285,29 @@ def format_eval(rows) -> str:  # noqa: ANN001 - list[StoryScores]
     return "\n".join(lines)
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import run_batch
+
+    settings = _settings(args)
+    encoder = _encoder(args)
+    tty = sys.stderr.isatty() and not args.quiet
+
+    def progress(i: int, n: int, name: str) -> None:
+        if args.quiet:
+            return
+        line = f"story {min(i + 1, n)}/{n} {name}" if name else f"{n} stories"
+        sys.stderr.write(("\r" + line.ljust(60)) if tty else line + "\n")
+        if not name and tty:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    result = run_batch(args.corpus, args.csv, encoder, settings, parquet=args.parquet, progress=progress,
+                       warn=lambda m: _err(f"warning: {m}"))
+    print(f"compared {len(result.done)} stories, resumed {len(result.skipped)}, failed {len(result.failed)}; "
+          f"{result.rows} rows -> {args.csv}" + (f" and {args.parquet}" if args.parquet else ""))
+    return 1 if result.failed else 0
+
+
 def cmd_fetch(args: argparse.Namespace) -> int:
     from .fetch import fetch_article, save_fetched
 
@@ -340,6 +363,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress")
     p.set_defaults(func=cmd_eval)
 
+    p = sub.add_parser("batch", parents=[model, thresholds], help="compare every story folder under a corpus",
+                       description="Compare every story folder under CORPUS and write one divergence table. "
+                       "Resumable: stories finished by an earlier run (same files, model and thresholds) are not "
+                       "redone. A story that fails is reported and skipped (exit code 1), the others are kept.")
+    p.add_argument("corpus", type=Path, metavar="CORPUS", help="folder holding one sub-folder per story")
+    p.add_argument("--csv", type=Path, required=True, metavar="OUT", help="the joined divergence table (CSV)")
+    p.add_argument("--parquet", type=Path, metavar="OUT", help="also write it as Parquet")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress")
+    p.set_defaults(func=cmd_batch)
+
     p = sub.add_parser("fetch", help="save web articles into a story folder",
                        description="Download articles, extract their text with trafilatura and save them "
                        "as Markdown with front matter in a story folder.")
@@ -357,7 +390,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_usage(sys.stderr)
-        _err("error: name a command (list, run, eval, fetch); --help explains them")
+        _err("error: name a command (list, run, eval, batch, fetch); --help explains them")
         return 2
     try:
         return int(args.func(args) or 0)

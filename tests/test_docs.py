@@ -45,8 +45,9 @@ def test_readme_commands_run(tmp_path, cache_dir):
         "<html><head><title>Kyiv Ledger</title><script>var x = 1;</script></head><body><article><p>"
         + (story / "kyiv-ledger.md").read_text(encoding="utf-8").split("---", 2)[2].replace("\n\n", "</p><p>")
         + "</p></article></body></html>", encoding="utf-8")
+    (tmp_path / "corpora").symlink_to(CORPORA)
     commands = cli_block()
-    assert len(commands) == 5
+    assert len(commands) == 6
     for line in commands:
         args = shlex.split(line)[1:]
         if args[0] == "fetch":  # needs the web: check that the command and its options exist
@@ -59,6 +60,7 @@ def test_readme_commands_run(tmp_path, cache_dir):
     table = pd.read_csv(tmp_path / "out.csv")
     assert tuple(table.columns) == DIVERGENCE_COLUMNS
     assert len(pd.read_json(tmp_path / "out.json")) > 10
+    assert set(pd.read_csv(tmp_path / "all.csv")["story"]) == {p.name for p in CORPORA.iterdir() if p.is_dir()}
 
 
 def test_readme_documents_every_column():
