@@ -43,7 +43,7 @@ _BOUNDARY = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s)")
 # Patterns used with .match(text, pos): no "^", which would only match at position 0.
 _BULLET = re.compile(r"[ \t]*(?:[-*\u2022\u00b7\u25aa\u2013\u2014]|\d{1,3}[.)])[ \t]+")
 _DATELINE = re.compile(
-    r"[ \t]*[A-Z][A-Z.'\u2019 -]{2,40}"  # CITY
+    r"[ \t]*[A-Z][A-Z.'\u2019/ -]{2,40}"  # CITY
     r"(?:,[ \t]*[A-Z][A-Za-z.]{1,20}(?:[ \t]+[A-Z][A-Za-z.]{1,20})?)?"  # , State/Country
     r"(?:,?[ \t]*[A-Z][a-z]{2,8}\.?[ \t]+\d{1,2}(?:,[ \t]*\d{4})?)?"  # , July 18
     r"[ \t]*(?:\([^()\n]{1,40}\))?"  # (Agency)
