@@ -36,11 +36,18 @@ def status_bars(summary: pd.DataFrame) -> go.Figure:
 
 
 def coverage_heatmap(matrix: pd.DataFrame) -> go.Figure:
-    """Claims (rows: every sentence of every outlet) x outlets: best cosine with each outlet."""
+    """Claims (rows: every sentence of every outlet) x outlets: best cosine with each outlet.
+    A claim's own outlet is left blank so that the other outlets' colours carry the picture."""
     import plotly.graph_objects as go
 
+    z = matrix.to_numpy(dtype=float, copy=True)
+    columns = list(matrix.columns)
+    for r, label in enumerate(matrix.index):
+        own = str(label).rsplit(" #", 1)[0]
+        if own in columns:
+            z[r, columns.index(own)] = np.nan
     fig = go.Figure(go.Heatmap(
-        z=matrix.to_numpy(dtype=float), x=list(matrix.columns), y=list(matrix.index),
+        z=z, x=list(matrix.columns), y=list(matrix.index),
         colorscale="Viridis", zmin=0.0, zmax=1.0, colorbar=dict(title="cosine"),
         hovertemplate="%{y}<br>%{x}: %{z:.2f}<extra></extra>",
     ))
