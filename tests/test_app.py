@@ -117,3 +117,31 @@ def test_drill_down_shows_matches_in_every_other_outlet(app):
     sb.select(target).run()
     df = app.dataframe[0].value
     assert len(df) == 4 and set(df["carries it"]) == {"no"}
+
+
+def test_a_built_story_can_be_saved_renamed_and_reloaded(app, tmp_path):
+    app.sidebar.selectbox(key="story").select("Build your own story").run()
+    for outlet, text in {
+        "Alpha News": "The council approved the new bridge on Monday. Work starts in May.",
+        "Beta Daily": "On Monday the council voted to build a new bridge. Construction begins in May.",
+        "Gamma Post": "A new bridge was approved by the council. The mayor was absent.",
+    }.items():
+        app.sidebar.text_input(key="paste_outlet").input(outlet)
+        app.sidebar.text_area(key="paste_text").input(text)
+        app.sidebar.button[0].click().run()
+    # rename the second outlet, remove the third
+    rename = [t for t in app.sidebar.text_input if t.value == "Beta Daily"][0]
+    rename.input("Beta Weekly").run()
+    remove = [b for b in app.sidebar.button if b.key and b.key.startswith("remove_2_")][0]
+    remove.click().run()
+    assert metric(app, "Outlets") == 2
+    app.sidebar.text_input(key="save_name").input("../Bridge vote")
+    [b for b in app.sidebar.button if b.label == "Save story"][0].click().run()
+    assert not app.exception and any("Saved to" in s.value for s in app.success)
+    saved = tmp_path / "saved" / "bridge-vote"
+    assert sorted(p.name for p in saved.iterdir()) == ["alpha-news.md", "beta-weekly.md"]
+    fresh = AppTest.from_file(APP, default_timeout=180)
+    fresh.run()
+    fresh.sidebar.selectbox(key="story").select("saved: bridge-vote").run()
+    assert metric(fresh, "Outlets") == 2
+    assert 'data-outlet="Beta Weekly"' in side_html(fresh)
