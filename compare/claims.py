@@ -16,6 +16,8 @@ from .align import Neighbours
 from .types import Article, Claim, Conflict, Match, Sentence, Settings, Status, Unit
 
 
+LARGE_STORY = 50
+"""Above this many articles, hopeless candidates are pruned from the matches."""
 TITLE_SLACK = 0.1
 """How much below ``Settings.conflict`` a match may score and still be checked for a
 different name in the same title ("Archbishop A" vs "Archbishop B")."""
@@ -47,6 +49,10 @@ class Evidence:
     """Content terms of each unit (for the lexical part of the support score)."""
     article_terms: tuple[frozenset[str], ...]
     """Content terms of each whole article."""
+    article_df: dict[str, int]
+    """How many articles use each content term."""
+    terms_by_initial: dict[str, tuple[str, ...]]
+    """The story's content terms grouped by first letter (for spelling-variant look-ups)."""
     idf: dict[str, float]
     """Inverse document frequency of each term over the story's sentences."""
     twins: np.ndarray
@@ -55,16 +61,31 @@ class Evidence:
     """Embedding model name."""
 
 
-def thresholds(ev: Evidence, a: int, b: int, settings: Settings) -> tuple[float, float]:
-    """(sentence, clause) cosine above which article ``b`` carries a sentence of article ``a``.
+def thresholds(ev: Evidence, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
+    """(sentence, clause) cosine thresholds, each (n, n): entry [a, b] is the score above which
+    article ``b`` carries a sentence of article ``a``.
 
     Calibrated per pair: same-topic articles share vocabulary, so their unrelated sentences
     already score 0.2-0.35; a claim counts as carried only ``margin`` above that background
     (the median cosine of the pair's sentence pairs), and never below ``support``."""
+    n = len(ev.articles)
     if not settings.calibrate:
-        return settings.support, settings.support
-    med = float(ev.background[0][a, b])
-    return med + settings.margin, max(settings.support, med + settings.clause_margin)
+        flat = np.full((n, n), settings.support, dtype=np.float32)
+        return flat, flat
+    med = ev.background[0]
+    return med + settings.margin, np.maximum(settings.support, med + settings.clause_margin)
+
+
+class Elsewhere:
+    """The content terms that some article other than ``a`` uses (``term in elsewhere``), in
+    constant time from the per-story article frequencies."""
+
+    def __init__(self, ev: Evidence, a: int) -> None:
+        self.df = ev.article_df
+        self.own = ev.article_terms[a]
+
+    def __contains__(self, term: object) -> bool:
+        return self.df.get(term, 0) - (term in self.own) > 0  # type: ignore[arg-type]
 
 
 def novelty(ev: Evidence, s: Sentence, a: int) -> float:
@@ -72,19 +93,21 @@ def novelty(ev: Evidence, s: Sentence, a: int) -> float:
     mine = ev.terms[ev.query_units[ev.sentence_rows[a][s.index]]]
     if not mine:
         return 0.0
-    elsewhere = ev.article_terms
+    elsewhere = Elsewhere(ev, a)
     total = sum(ev.idf.get(t, 1.0) for t in mine)
-    new = sum(ev.idf.get(t, 1.0) for t in mine if not any(t in elsewhere[b] for b in range(len(elsewhere)) if b != a))
+    new = sum(ev.idf.get(t, 1.0) for t in mine if t not in elsewhere)
     return new / total
 
 
-def lexical_overlap(ev: Evidence, unit_a: int, unit_b: int) -> float:
-    """IDF-weighted share of unit_a's content terms that unit_b also has, in [0, 1]."""
+def lexical_overlap(ev: Evidence, unit_a: int, unit_b: int, weight_a: float | None = None) -> float:
+    """IDF-weighted share of unit_a's content terms that unit_b also has, in [0, 1].
+    ``weight_a`` (the total weight of unit_a's terms) may be passed when already known."""
     mine = ev.terms[unit_a]
     if not mine:
         return 0.0
-    total = sum(ev.idf.get(t, 1.0) for t in mine)
-    return sum(ev.idf.get(t, 1.0) for t in mine & ev.terms[unit_b]) / total
+    idf = ev.idf
+    total = weight_a if weight_a is not None else sum(idf.get(t, 1.0) for t in mine)
+    return sum(idf.get(t, 1.0) for t in mine & ev.terms[unit_b]) / total
 
 
 def wire_groups(twins: np.ndarray, share: float) -> tuple[tuple[int, ...], ...]:
@@ -112,14 +135,17 @@ def wire_groups(twins: np.ndarray, share: float) -> tuple[tuple[int, ...], ...]:
 def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
     """A Claim for every sentence of every article."""
     n = len(ev.articles)
-    sim, unit = ev.neighbours.sim, ev.neighbours.unit
+    nb = ev.neighbours
     groups = wire_groups(ev.twins, settings.wire_copy)
     group_of = {i: gi for gi, g in enumerate(groups) for i in g}
-    full_texts = [details.fold(a.text) for a in ev.articles]
+    t_sents, t_clauses = thresholds(ev, settings)
+    # In a large story, outlets whose best counterpart is far below any threshold are left out of
+    # the matches (they cannot carry the claim), keeping the work linear in the candidates.
+    floor = min(settings.support, float(t_sents.min(initial=1.0))) - 0.15 if n > LARGE_STORY else -np.inf
     out: list[tuple[Claim, ...]] = []
     for a, sents in enumerate(ev.sentences):
         claims: list[Claim] = []
-        others = [b for b in range(n) if b != a]
+        n_others = n - 1
         for s in sents:
             row = ev.sentence_rows[a][s.index]
             crow = ev.clause_rows[a][s.index]
@@ -127,15 +153,21 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
             supporting: list[int] = []
             conflicts: list[Conflict] = []
             clause_best = np.full(len(crow), -np.inf, dtype=np.float32)
-            for b in others:
-                t_sent, t_clause = thresholds(ev, a, b, settings)
-                best_sim = float(sim[row, b])
-                best_unit = int(unit[row, b])
+            found_here = nb.row(row)
+            found_clauses = [nb.row(r) for r in crow]
+            weight = sum(ev.idf.get(t, 1.0) for t in ev.terms[ev.query_units[row]]) or 1.0
+            candidates = set(found_here).union(*found_clauses)
+            candidates.discard(a)
+            for b in sorted(candidates):  # articles with nothing within the search depth carry nothing
+                best_sim, best_unit = found_here.get(b, (-np.inf, -1))
+                if best_sim < floor and all(fc.get(b, (-np.inf,))[0] < floor for fc in found_clauses):
+                    continue
+                t_sent, t_clause = float(t_sents[a, b]), float(t_clauses[a, b])
                 via_clause = False
                 score = best_sim
-                if best_unit >= 0 and settings.lexical:
-                    score += settings.lexical * lexical_overlap(ev, ev.query_units[row], best_unit)
-                clause_sims = [float(sim[r, b]) for r in crow]
+                if best_unit >= 0 and settings.lexical and best_sim >= settings.support:
+                    score += settings.lexical * lexical_overlap(ev, ev.query_units[row], best_unit, weight)
+                clause_sims = [fc.get(b, (-np.inf, -1))[0] for fc in found_clauses]
                 for k, cs in enumerate(clause_sims):
                     clause_best[k] = max(clause_best[k], cs)
                 if clause_sims and max(clause_sims) < t_clause - settings.clause_slack:
@@ -145,8 +177,9 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
                 carried = best_sim >= settings.support and score >= t_sent
                 if not carried and clause_sims and max(clause_sims) >= t_clause:
                     carried, via_clause = True, True
-                if best_unit < 0:
-                    continue
+                if best_unit < 0:  # only a clause reached b: its counterpart stands in
+                    k = int(np.argmax(clause_sims))
+                    best_sim, best_unit = found_clauses[k][b]
                 u = ev.units[best_unit]
                 matches.append(Match(b, u.first, best_sim, u.text, u.kind, carried, via_clause))
                 if carried:
@@ -170,13 +203,13 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
                 status = Status.CONFLICTING
             elif not supporting:
                 status = Status.UNIQUE
-            elif len(supporting) == len(others):
+            elif len(supporting) == n_others:
                 status = Status.SHARED
             else:
                 status = Status.PARTIAL
             added: tuple[str, ...] = ()
             if supporting and status is not Status.UNIQUE:
-                added = _added(s, crow, clause_best, ev, settings, full_texts, a)
+                added = _added(s, crow, clause_best, ev, settings, a)
             # A copy of this article's own source is no independent support; copies of one
             # other source count once.
             own = group_of.get(a)
@@ -191,10 +224,10 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
 
 
 def _added(s: Sentence, crow: Sequence[int], clause_best: np.ndarray, ev: Evidence,
-           settings: Settings, full_texts: list[str], a: int) -> tuple[str, ...]:
+           settings: Settings, a: int) -> tuple[str, ...]:
     """What a carried sentence adds: clauses with no counterpart in any other outlet that hold
     words no other article uses, and figures or names that appear in no other article."""
-    elsewhere = frozenset().union(*(t for b, t in enumerate(ev.article_terms) if b != a))
+    elsewhere = Elsewhere(ev, a)
 
     def novel(text: str) -> bool:
         return any(t not in elsewhere and ev.idf.get(t, 0.0) > 1.5 for t in details.content_terms(text))
@@ -209,16 +242,15 @@ def _added(s: Sentence, crow: Sequence[int], clause_best: np.ndarray, ev: Eviden
         if phrase not in covered:
             added.append(phrase)
     covered = " ".join(added)
-    others = [t for b, t in enumerate(full_texts) if b != a]
     for _, _, written in details.numbers(s.text):
         head = written.split()[0]
-        if head not in covered and not any(details.fold(head) in t for t in others):
+        if head not in covered and not any(t in elsewhere for t in details.content_terms(head)):
             added.append(written)
     for name, _ in details.names(s.text):
         if name in covered:
             continue
         terms = details.content_terms(name)
-        if terms and not any(t in elsewhere or any(details.same_name(t, e) for e in elsewhere if e[:1] == t[:1])
-                             for t in terms):
+        if terms and not any(t in elsewhere or any(details.same_name(t, e) for e in ev.terms_by_initial.get(t[:1], ())
+                                                   if e in elsewhere) for t in terms):
             added.append(name)
     return tuple(dict.fromkeys(added))

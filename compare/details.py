@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Container
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -55,11 +57,13 @@ UNNAMED_SOURCE = re.compile(
 _TOKEN = re.compile(r"[$\u20ac\u00a3]?\d[\d,]*(?:\.\d+)?%?|[A-Za-z\u00c0-\u024f][\w\u2019'-]*|[$\u20ac\u00a3%]")
 
 
-def tokens(text: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def tokens(text: str) -> tuple[str, ...]:
     """Words and numbers of a text, in order (currency signs and % kept on numbers)."""
-    return _TOKEN.findall(text)
+    return tuple(_TOKEN.findall(text))
 
 
+@lru_cache(maxsize=262144)
 def fold(word: str) -> str:
     """Lower case, accents removed, known spelling variants mapped to one form."""
     w = unicodedata.normalize("NFKD", word.lower().replace("\u2019", "'"))
@@ -93,12 +97,13 @@ def _stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=65536)
 def content_terms(text: str) -> frozenset[str]:
     """Content words of a text, folded (case, accents, name variants) and crudely stemmed."""
     return frozenset(_stem(w) for w in (fold(t) for t in tokens(text)) if w not in STOPWORDS and len(w) > 1)
 
 
-def novel_phrases(text: str, elsewhere: frozenset[str], idf: dict[str, float], min_idf: float = 1.5,
+def novel_phrases(text: str, elsewhere: Container[str], idf: dict[str, float], min_idf: float = 1.5,
                   min_terms: int = 3) -> list[str]:
     """Runs of the text's words whose content words no other article uses ("press conference",
     "once-in-a-generation opportunity"), as written. Stopwords may sit inside a run, not at its
@@ -131,7 +136,8 @@ def novel_phrases(text: str, elsewhere: frozenset[str], idf: dict[str, float], m
 
 # Numbers ---------------------------------------------------------------------------------
 
-def numbers(text: str) -> list[tuple[float, str, str]]:
+@lru_cache(maxsize=65536)
+def numbers(text: str) -> tuple[tuple[float, str, str], ...]:
     """Quantities in a text as ``(value, unit, as_written)``; the unit is the noun that follows
     (singular, lower case) or "$"/"%". Years and days of the month are left to ``dates``."""
     toks = tokens(text)
@@ -174,7 +180,7 @@ def numbers(text: str) -> list[tuple[float, str, str]]:
             written += " " + toks[j]
         out.append((value, unit, written))
         i = j
-    return out
+    return tuple(out)
 
 
 def _singular(word: str) -> str:
@@ -195,7 +201,8 @@ def _is_date_number(toks: list[str], i: int, value: float) -> bool:
 
 # Dates -----------------------------------------------------------------------------------
 
-def dates(text: str) -> set[str]:
+@lru_cache(maxsize=65536)
+def dates(text: str) -> frozenset[str]:
     """Calendar mentions: "07-18" for 18 July, weekday names, four-digit years ("y2021")."""
     toks = [t.lower().rstrip(".,") for t in tokens(text)]
     out: set[str] = set()
@@ -209,7 +216,7 @@ def dates(text: str) -> set[str]:
             out.add(t)
         elif t.isdigit() and len(t) == 4 and 1800 <= int(t) <= 2100:
             out.add(f"y{t}")
-    return out
+    return frozenset(out)
 
 
 def _date_label(d: str) -> str:
@@ -232,7 +239,8 @@ TITLES = frozenset(
 )
 
 
-def names(text: str) -> list[tuple[str, str]]:
+@lru_cache(maxsize=65536)
+def names(text: str) -> tuple[tuple[str, str], ...]:
     """Capitalised names, as ``(name, word before it)``. A title ("Archbishop", "Minister")
     is not part of the name but the word before it, so "Archbishop A" and "Archbishop B" fill
     the same slot; a capitalised word opening the text counts only after a title."""
@@ -254,12 +262,13 @@ def names(text: str) -> list[tuple[str, str]]:
             i = j + 1
         else:
             i += 1
-    return out
+    return tuple(out)
 
 
 _NOT_NEGATION = re.compile(r"\b(?:not\s+only|not\s+just|not\s+least|no\s+doubt|nothing\s+but|no\s+sooner)\b", re.I)
 
 
+@lru_cache(maxsize=65536)
 def negated(text: str) -> str:
     """The first negation cue in a text ("not", "never", "n't", ...), or "".
     "not only", "not just" and the like are not negations."""

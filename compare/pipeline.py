@@ -66,13 +66,21 @@ def prepare(articles: Sequence[Article], encoder: Encoder, progress: Progress | 
     twins = np.zeros((n, n), dtype=np.float32)
     for a in range(n):
         rows = sentence_rows[a]
-        twins[a] = (neighbours.sim[rows] >= TWIN_COSINE).mean(axis=0)
+        hit = neighbours.sim[rows] >= TWIN_COSINE
+        counts = np.bincount(neighbours.article[rows][hit], minlength=n)[:n]
+        twins[a] = counts / max(len(rows), 1)
         twins[a, a] = 0.0
     terms = tuple(details.content_terms(u.text) for u in units)
     df: Counter[str] = Counter()
     for r in (r for rows in sentence_rows for r in rows):
         df.update(terms[query_units[r]])
     n_sent = max(total, 1)
+    article_terms = tuple(details.content_terms(a.text) for a in articles)
+    article_df: Counter[str] = Counter(t for terms_a in article_terms for t in terms_a)
+    initials: dict[str, list[str]] = {}
+    for t in article_df:
+        initials.setdefault(t[:1], []).append(t)
+    by_initial = {k: tuple(v) for k, v in initials.items()}
     idf = {t: math.log((n_sent + 1) / (c + 1)) + 1.0 for t, c in df.items()}
     return Evidence(
         articles=articles, sentences=sentences, units=units, vectors=vectors,
@@ -80,8 +88,8 @@ def prepare(articles: Sequence[Article], encoder: Encoder, progress: Progress | 
         clause_rows=tuple(tuple(tuple(c) for c in rows) for rows in clause_rows),
         query_units=query_units, neighbours=neighbours,
         background=pair_background(sentence_vectors), terms=terms,
-        article_terms=tuple(details.content_terms(a.text) for a in articles), idf=idf, twins=twins,
-        model=encoder.name,
+        article_terms=article_terms, article_df=dict(article_df), terms_by_initial=by_initial, idf=idf, twins=twins,
+        model=encoder.name if encoder is not None else "precomputed",
     )
 
 

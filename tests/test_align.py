@@ -31,25 +31,26 @@ def test_search_finds_best_per_article_order_free():
     arts = np.array([0, 0, 0, 1, 1, 1])
     nb = search(vecs, arts, vecs, 2)
     # sentence 0 of article 0 matches row 5 of article 1 (its reversed twin)
-    assert nb.unit[0, 1] == 5
-    assert nb.unit[2, 1] == 3
-    assert nb.sim[0, 1] > 0.99
-    assert np.allclose(nb.sim[:, :][np.arange(3), 0], 1.0, atol=1e-5)
+    assert nb.row(0)[1][1] == 5
+    assert nb.row(2)[1][1] == 3
+    assert nb.row(0)[1][0] > 0.99
+    assert all(abs(nb.row(i)[0][0] - 1.0) < 1e-5 for i in range(3))
 
 
 def test_search_depth_limits_leave_missing_articles_at_minus_inf():
     vecs = np.eye(4, dtype=np.float32)
     arts = np.array([0, 1, 2, 3])
     nb = search(vecs, arts, vecs[:1], 4, k=1)
-    assert nb.unit[0, 0] == 0 and np.isinf(nb.sim[0, 1])
+    assert nb.row(0) == {0: (1.0, 0)}
+    assert nb.sim.shape == (1, 1)  # width bounded by the depth, not by the number of articles
 
 
-def test_hnsw_index_past_the_exact_limit():
+def test_approximate_index_past_the_exact_limit():
     rng = np.random.default_rng(1)
-    v = rng.normal(size=(300, 8)).astype(np.float32)
+    v = rng.normal(size=(3000, 8)).astype(np.float32)
     v /= np.linalg.norm(v, axis=1, keepdims=True)
     index = make_index(v, exact_limit=100)
-    assert "HNSW" in type(index).__name__
+    assert "IVF" in type(index).__name__
     _, ix = index.search(v[:10], 1)
     assert (ix[:, 0] == np.arange(10)).mean() >= 0.9
 
@@ -59,3 +60,17 @@ def test_pair_background_is_symmetric():
     vs = [rng.normal(size=(5, 8)).astype(np.float32) for _ in range(3)]
     med, spread = pair_background(vs)
     assert np.allclose(med, med.T) and (spread >= 0).all()
+
+
+def test_sparse_search_agrees_with_exhaustive_search_on_what_it_keeps():
+    rng = np.random.default_rng(3)
+    v = rng.normal(size=(600, 16)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    arts = np.repeat(np.arange(30), 20)
+    full = search(v, arts, v[:50], 30)
+    shallow = search(v, arts, v[:50], 30, k=40)
+    for r in range(50):
+        exact, kept = full.row(r), shallow.row(r)
+        assert len(exact) == 30 and 0 < len(kept) <= 30
+        for art, (sim, unit) in kept.items():
+            assert exact[art] == (sim, unit)
