@@ -136,7 +136,9 @@ else:
 defaults = Settings()
 st.sidebar.header("Outlets and thresholds")
 all_outlets = [a.outlet for a in articles]
-included = st.sidebar.multiselect("Outlets included", all_outlets, default=all_outlets, key="outlets-" + "|".join([choice, *all_outlets]))
+# Keyed by the story and its outlets, so that a new story starts with all of its outlets.
+included = st.sidebar.multiselect("Outlets included", all_outlets, default=all_outlets,
+                                  key="outlets-" + "|".join([choice, *all_outlets]))
 margin = st.sidebar.slider("Support margin over the pair's background", 0.10, 0.70, defaults.margin, 0.01, key="margin",
                            help="How far above the typical similarity of two articles' unrelated sentences a match must be.")
 support = st.sidebar.slider("Minimum cosine to count as carried", 0.30, 0.95, defaults.support, 0.01, key="support")

@@ -69,16 +69,17 @@ def make_index(vectors: np.ndarray, exact_limit: int = EXACT_LIMIT):
 
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     n, d = vectors.shape
+    index: faiss.Index
     if n <= exact_limit:
         index = faiss.IndexFlatIP(d)
     else:
         nlist = int(np.sqrt(n))
         quantizer = faiss.IndexFlatIP(d)
-        index = faiss.IndexIVFFlat(quantizer, d, nlist, faiss.METRIC_INNER_PRODUCT)
+        ivf = faiss.IndexIVFFlat(quantizer, d, nlist, faiss.METRIC_INNER_PRODUCT)
         rng = np.random.default_rng(0)
-        train = vectors[rng.choice(n, min(n, 40 * nlist), replace=False)]
-        index.train(train)
-        index.nprobe = 16
+        ivf.train(vectors[rng.choice(n, min(n, 40 * nlist), replace=False)])
+        ivf.nprobe = 16
+        index = ivf
     index.add(vectors)
     return index
 

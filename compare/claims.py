@@ -15,7 +15,6 @@ from . import details
 from .align import Neighbours
 from .types import Article, Claim, Conflict, Match, Sentence, Settings, Status, Unit
 
-
 LARGE_STORY = 50
 """Above this many articles, hopeless candidates are pruned from the matches."""
 TITLE_SLACK = 0.1
@@ -85,7 +84,7 @@ class Elsewhere:
         self.own = ev.article_terms[a]
 
     def __contains__(self, term: object) -> bool:
-        return self.df.get(term, 0) - (term in self.own) > 0  # type: ignore[arg-type]
+        return isinstance(term, str) and self.df.get(term, 0) - (term in self.own) > 0
 
 
 def novelty(ev: Evidence, s: Sentence, a: int) -> float:

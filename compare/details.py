@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Container
+from collections.abc import Container, Sequence
 from difflib import SequenceMatcher
 from functools import lru_cache
 
@@ -191,7 +191,7 @@ def _singular(word: str) -> str:
     return word
 
 
-def _is_date_number(toks: list[str], i: int, value: float) -> bool:
+def _is_date_number(toks: Sequence[str], i: int, value: float) -> bool:
     if value.is_integer() and 1800 <= value <= 2100 and "," not in toks[i]:
         return True  # a year
     prev = toks[i - 1].lower() if i else ""

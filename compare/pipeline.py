@@ -41,9 +41,9 @@ def prepare(articles: Sequence[Article], encoder: Encoder, progress: Progress | 
     if len(articles) < 2:
         raise CompareError(f"a comparison needs at least 2 articles, got {len(articles)}")
     sentences = tuple(segment(a, i) for i, a in enumerate(articles))
-    for a, s in zip(articles, sentences, strict=True):
-        if not s:
-            raise CompareError(f"{a.source or a.outlet}: no sentences found in the article text")
+    for art, sents in zip(articles, sentences, strict=True):
+        if not sents:
+            raise CompareError(f"{art.source or art.outlet}: no sentences found in the article text")
     total = sum(len(s) for s in sentences)
     if total > MAX_SENTENCES:
         raise CompareError(f"the story has {total:,} sentences; the limit is {MAX_SENTENCES:,}")

@@ -44,7 +44,7 @@ SEED_CARRIED = [
 @pytest.fixture(scope="module")
 def scores(evidence):
     out = {}
-    for name, (story, ev) in evidence.items():
+    for name, (_story, ev) in evidence.items():
         gold = load_gold(CORPORA / name)
         assert gold, f"{name} has no gold labels"
         out[name] = score_story(compare_evidence(ev, Settings(), name), ev, gold)
