@@ -18,6 +18,7 @@ from compare.corpus import article_from_bytes, corpora_dir, make_article
 from compare.embed import get_encoder, model_from_env
 from compare.fetch import fetch_article
 from compare.pipeline import embed_texts, prepare
+from compare.render import escape_markdown as md
 from compare.render import legend_html, side_by_side_html
 from compare.tables import coverage_matrix, divergence_table, summary_table, to_csv_text
 
@@ -65,7 +66,7 @@ if "custom" not in st.session_state:
 def add_custom(article: Article) -> None:
     taken = {a.outlet.casefold() for a in st.session_state.custom}
     if article.outlet.casefold() in taken:
-        st.sidebar.error(f"{article.source}: outlet '{article.outlet}' is already in the story; rename one of them")
+        st.sidebar.error(md(f"{article.source}: outlet '{article.outlet}' is already in the story; rename one of them"))
         return
     st.session_state.custom.append(article)
 
@@ -82,7 +83,7 @@ if choice == BUILD:
                 try:
                     add_custom(make_article(text, outlet, f"pasted text ({outlet or 'no outlet'})"))
                 except CompareError as exc:
-                    st.error(str(exc))
+                    st.error(md(str(exc)))
     with st.sidebar.expander("Upload files (.md .txt .html .json)"):
         uploads = st.file_uploader("Files", type=["md", "txt", "html", "htm", "json"], accept_multiple_files=True,
                                    key="uploads")
@@ -91,7 +92,7 @@ if choice == BUILD:
                 try:
                     add_custom(article_from_bytes(up.getvalue(), up.name))
                 except CompareError as exc:
-                    st.error(str(exc))
+                    st.error(md(str(exc)))
     with st.sidebar.expander("Fetch URLs"):
         urls = st.text_area("One URL per line", key="urls")
         if st.button("Fetch"):
@@ -100,7 +101,7 @@ if choice == BUILD:
                     with st.spinner(f"Fetching {url}"):
                         add_custom(fetch_article(url))
                 except CompareError as exc:
-                    st.error(str(exc))
+                    st.error(md(str(exc)))
     for i, art in enumerate(list(st.session_state.custom)):
         c1, c2 = st.sidebar.columns([4, 1])
         new = c1.text_input(f"Outlet {i + 1}", art.outlet, key=f"rename_{i}_{art.source}")
@@ -109,7 +110,7 @@ if choice == BUILD:
                 st.session_state.custom[i] = make_article(art.text, new, art.source, title=art.title,
                                                           published=art.published, url=art.url)
             except CompareError as exc:
-                st.sidebar.error(str(exc))
+                st.sidebar.error(md(str(exc)))
         if c2.button("✕", key=f"remove_{i}_{art.source}", help=f"Remove {art.outlet}"):
             st.session_state.custom.pop(i)
             st.rerun()
@@ -118,9 +119,9 @@ if choice == BUILD:
         if st.button("Save story"):
             try:
                 path = save_story(st.session_state.custom, SAVED_DIR, name or "my story", overwrite=True)
-                st.success(f"Saved to {path}")
+                st.success(md(f"Saved to {path}"))
             except (CompareError, OSError) as exc:
-                st.error(str(exc))
+                st.error(md(str(exc)))
     articles = list(st.session_state.custom)
     story_name = "my story"
 else:
@@ -129,7 +130,7 @@ else:
         articles = list(load_story([folder]).articles)
         story_name = folder.name
     except CompareError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
         st.stop()
 
 # Sidebar: controls ----------------------------------------------------------------------
@@ -151,7 +152,7 @@ model = model_from_env()
 st.sidebar.caption(f"Model: {model}")
 
 # Compare --------------------------------------------------------------------------------
-st.title(f"{story_name}")
+st.title(md(story_name))
 selected = [a for a in articles if a.outlet in included]
 if len(selected) < 2:
     st.info("Choose at least two outlets (add articles in the sidebar) to compare them.")
@@ -162,10 +163,10 @@ try:
         ev = evidence(model, as_key(selected))
     comparison = compare_evidence(ev, settings, story_name)
 except CompareError as exc:
-    st.error(str(exc))
+    st.error(md(str(exc)))
     st.stop()
 except Exception as exc:  # never a stack trace in the page
-    st.error(f"Something went wrong comparing these articles: {type(exc).__name__}: {exc}")
+    st.error(md(f"Something went wrong comparing these articles: {type(exc).__name__}: {exc}"))
     st.stop()
 
 table = divergence_table(comparison)
@@ -176,7 +177,7 @@ cols[0].metric("Outlets", len(comparison.articles))
 for col, status in zip(cols[1:], Status, strict=False):
     col.metric(status.value.capitalize(), int(counts.get(status.value, 0)))
 for group in comparison.wire_groups:
-    st.caption("Wire copy, counted as one source: " + ", ".join(comparison.outlets[i] for i in group))
+    st.caption("Wire copy, counted as one source: " + ", ".join(md(comparison.outlets[i]) for i in group))
 
 tab_side, tab_drill, tab_charts, tab_tables = st.tabs(["Side by side", "Drill down", "Charts", "Tables & export"])
 
@@ -191,14 +192,14 @@ with tab_drill:
     flat = [c for claims in comparison.claims for c in claims]
     pick = st.selectbox("Sentence", range(len(labels)), format_func=lambda i: labels[i], key="drill")
     claim = flat[pick]
-    st.markdown(f"**{comparison.outlets[claim.sentence.article]}** · status **{claim.status.value}** · "
+    st.markdown(f"**{md(comparison.outlets[claim.sentence.article])}** · status **{claim.status.value}** · "
                 f"carried by {len(claim.supporting)} of {len(comparison.articles) - 1} other outlets "
                 f"({claim.independent_support} independent)")
     st.text(claim.sentence.text)
     if claim.added:
-        st.warning("Adds: " + "; ".join(claim.added))
+        st.warning("Adds: " + md("; ".join(claim.added)))
     if claim.unnamed_source:
-        st.warning(f"Rests on an unnamed source: “{claim.unnamed_source}”")
+        st.warning(f"Rests on an unnamed source: “{md(claim.unnamed_source)}”")
     rows = []
     for m in sorted(claim.matches, key=lambda m: -m.similarity):
         conflict_text = "; ".join(f"{c.kind}: {c.mine} vs {c.theirs}" for c in claim.conflicts if c.article == m.article)

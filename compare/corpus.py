@@ -24,7 +24,7 @@ MAX_ARTICLE_CHARS = 1_000_000
 MAX_OUTLETS = 100
 """Most articles in one story."""
 FRONT_MATTER_FIELDS = ("outlet", "title", "published", "url", "language")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only
 
 
 @dataclass(frozen=True)
@@ -186,17 +186,38 @@ def check_outlet(outlet: str, source: str) -> str:
     return outlet
 
 
-def make_article(text: str, outlet: str, source: str, **meta: str) -> Article:
-    """Validate a body and its outlet name and build the Article."""
+def make_article(text: str, outlet: str, source: str, /, **meta: str) -> Article:
+    """Validate a body and its outlet name and build the Article.
+
+    ``text``, ``outlet`` and ``source`` are positional-only, so metadata from a file (front
+    matter may hold any key, even ``text`` or ``source``) can never collide with them; keys
+    other than the front-matter fields are ignored."""
     text = normalise_newlines(text).strip("\n")
     if not text.strip():
         raise CompareError(f"{source}: no article text")
+    if "\x00" in text:
+        raise CompareError(f"{source}: the article text contains NUL characters")
+    _check_encodable(text, source, "the article text")
+    _check_encodable(outlet, source, "the outlet name")
     if len(text) > MAX_ARTICLE_CHARS:
         raise CompareError(
             f"{source}: article too long ({len(text):,} characters; the limit is {MAX_ARTICLE_CHARS:,})"
         )
-    known = {k: str(v) for k, v in meta.items() if k in FRONT_MATTER_FIELDS and v}
+    known = {k: str(v) for k, v in meta.items() if k in FRONT_MATTER_FIELDS[1:] and v}
+    for key, value in known.items():
+        _check_encodable(value, source, f"the field '{key}'")
     return Article(outlet=check_outlet(outlet, source), text=text, source=source, **known)
+
+
+def _check_encodable(value: str, source: str, what: str) -> None:
+    """Refuse lone surrogates (possible through JSON escapes such as ``"\\ud800"``): such a
+    string cannot be written as UTF-8, so it could be neither saved nor exported."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise CompareError(
+            f"{source}: {what} contains an invalid character (U+{ord(value[exc.start]):04X} at {exc.start})"
+        ) from None
 
 
 def read_article(path: Path | str) -> Article:
@@ -241,6 +262,10 @@ def article_from_json(text: str, source: str) -> Article:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
         raise CompareError(f"{source}: invalid JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise CompareError(f"{source}: invalid JSON (nested too deeply)") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise CompareError(f"{source}: invalid JSON ({str(exc).split(':')[0]})") from None
     if not isinstance(obj, dict):
         raise CompareError(f"{source}: JSON must be an object with 'outlet' and 'text'")
     for key in ("outlet", "text"):
@@ -374,25 +399,42 @@ def save_story(articles: Sequence[Article], root: Path, name: str, overwrite: bo
     it, then swapped in, so a failed save leaves any previous folder intact. Names cannot escape
     ``root``: both story and outlet names are slugified."""
     check_story(articles, name or "story")
+    # Refuse, before touching the disk, what could not be loaded back: an outlet name too long
+    # or with control characters, a NUL in the text, a 'published' that is not a date, two
+    # outlets that only differ in white space (" A " and "A" both reload as "A"), ...
+    pages: list[tuple[str, str]] = []
+    reloaded: list[Article] = []
+    used: set[str] = set()
+    for a in articles:
+        stem = a.article_id
+        while stem in used:
+            stem += "-2"
+        used.add(stem)
+        where = a.source or f"outlet {a.outlet!r}"
+        check_outlet(a.outlet, where)
+        try:
+            markdown = article_to_markdown(a)
+            data = markdown.encode("utf-8")
+        except UnicodeEncodeError:
+            raise CompareError(f"{where}: contains characters that cannot be saved as UTF-8") from None
+        reloaded.append(article_from_bytes(data, f"{stem}.md", source=where))
+        pages.append((f"{stem}.md", markdown))
+    check_story(reloaded, name or "story")
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     target = root / slugify(name)
+    old = root / f".{target.name}.old"
+    if not target.exists() and old.is_dir():
+        # A save interrupted between its two renames (power cut, kill -9) left the previous
+        # story only as the hidden .old folder: put it back before anything else.
+        os.replace(old, target)
     if target.exists() and not overwrite:
         raise CompareError(f"{target}: a story with this name exists already")
     tmp = _make_temp_dir(root, prefix=f".{target.name}-")
     try:
-        used: set[str] = set()
-        for a in articles:
-            stem = a.article_id
-            while stem in used:
-                stem += "-2"
-            used.add(stem)
-            markdown = article_to_markdown(a)
-            # Refuse what could not be loaded back (e.g. a 'published' that is not a date).
-            parse_front_matter(markdown, f"{a.source or a.outlet}")
-            (tmp / f"{stem}.md").write_text(markdown, encoding="utf-8")
+        for file_name, markdown in pages:
+            (tmp / file_name).write_text(markdown, encoding="utf-8")
         if target.exists():
-            old = root / f".{target.name}.old"
             shutil.rmtree(old, ignore_errors=True)
             os.replace(target, old)
             try:

@@ -110,6 +110,23 @@ def _warn(message: str) -> None:
     print(f"story-compare: warning: {message}", file=sys.stderr)
 
 
+_CORRUPT_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
+
+
+def _is_damaged(exc: BaseException) -> bool:
+    """The cache file itself is bad (garbage, truncated, another model's): rebuild it. Anything
+    else (busy or locked by another process past the time-out, no permission, disk full) is
+    not the file's fault, and deleting it would destroy another process's good cache."""
+    if isinstance(exc, ValueError):
+        return True
+    if isinstance(exc, sqlite3.DatabaseError):
+        code = getattr(exc, "sqlite_errorcode", None)
+        if code is not None:
+            return code & 0xFF in _CORRUPT_CODES
+        return not isinstance(exc, sqlite3.OperationalError)
+    return False
+
+
 class EmbeddingCache:
     """One SQLite file per model: rows ``(key, vector)``. Safe across processes."""
 
@@ -134,6 +151,10 @@ class EmbeddingCache:
             self._close()
             if isinstance(exc, OSError) and not self.path.exists():
                 _warn(f"embedding cache disabled ({self.directory}: {exc.strerror or exc})")
+                self.disabled = True
+                return None
+            if not _is_damaged(exc):
+                _warn(f"embedding cache {self.path} not used this time ({exc})")
                 self.disabled = True
                 return None
             _warn(f"embedding cache {self.path} is unreadable ({exc}); rebuilding it")
@@ -161,6 +182,10 @@ class EmbeddingCache:
             conn.close()
             raise
         return conn
+
+    def close(self) -> None:
+        """Close the database (it reopens on the next get or put)."""
+        self._close()
 
     def _close(self) -> None:
         if self._conn is not None:
@@ -194,9 +219,12 @@ class EmbeddingCache:
                     if vec.shape == (dim,) and np.isfinite(vec).all():
                         found[key] = vec
         except sqlite3.DatabaseError as exc:
-            _warn(f"embedding cache {self.path} is corrupt ({exc}); rebuilding it")
             self._close()
-            self._discard()
+            if _is_damaged(exc):
+                _warn(f"embedding cache {self.path} is corrupt ({exc}); rebuilding it")
+                self._discard()
+            else:
+                _warn(f"could not read the embedding cache {self.path} ({exc})")
             return {}
         return found
 

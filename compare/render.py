@@ -4,6 +4,7 @@ containing HTML, script or Markdown is shown as text, never executed or rendered
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 
 from .types import Claim, Comparison, Status
@@ -36,6 +37,21 @@ LABELS = {
     Status.UNIQUE: "unique to this outlet",
     Status.CONFLICTING: "conflicting detail elsewhere",
 }
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$:&=^\"'])")
+
+
+def escape_markdown(text: str) -> str:
+    """Text -> Markdown that shows it literally, for user text (outlet and story names, article
+    sentences, error messages naming files) passed to Streamlit's Markdown elements
+    (st.markdown, st.caption, st.warning, st.error, st.title): every ASCII punctuation mark that
+    Markdown or Streamlit give a meaning to (links, images, emphasis, headings, ``$`` maths,
+    ``:red[...]`` colours, ``:emoji:`` codes, entities) is backslash-escaped, and runs of white
+    space (line breaks, indentation) become one space, so the text cannot open a block of its
+    own (a heading, a list, a code block)."""
+    text = " ".join(text.split())
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def legend_html() -> str:

@@ -158,11 +158,12 @@ def _split_group(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     if bullet:
         start = bullet.end()
     pos = start
+    quotes = _Quotes(text, start, end)
     for m in _BOUNDARY.finditer(text, start, end):
         after = _skip_space(text, m.end(), end)
         if after >= end:
             break
-        if not _is_boundary(text, start, m.start(), m.end(), after, end):
+        if not _is_boundary(text, start, m.start(), m.end(), after, end, quotes):
             continue
         yield pos, m.end()
         pos = after
@@ -175,7 +176,8 @@ def _skip_space(text: str, i: int, end: int) -> int:
     return i
 
 
-def _is_boundary(text: str, group_start: int, p_start: int, p_end: int, nxt: int, end: int) -> bool:
+def _is_boundary(text: str, group_start: int, p_start: int, p_end: int, nxt: int, end: int,
+                 quotes: _Quotes | None = None) -> bool:
     ch = text[nxt]
     if not (ch.isupper() or ch.isdigit() or ch in "\"'\u201c\u2018([" or _BULLET.match(text, nxt, end)):
         return False
@@ -200,7 +202,7 @@ def _is_boundary(text: str, group_start: int, p_start: int, p_end: int, nxt: int
     if punct[-1] in "\"\u201d\u2019" and punct.rstrip("\"\u201d\u2019")[-1:] in ("?", "!"):
         if _ATTRIBUTION.match(text, nxt, end):
             return False  # "\u201cWe did it!\u201d Smith said."
-    if _inside_attributed_quote(text, group_start, p_start, end):
+    if _inside_attributed_quote(text, group_start, p_start, end, quotes):
         return False
     return True
 
@@ -211,23 +213,76 @@ def _opener_follows(text: str, nxt: int) -> bool:
     return m is not None and m.group(0).lower() in SENTENCE_OPENERS
 
 
-def _inside_attributed_quote(text: str, group_start: int, pos: int, end: int) -> bool:
+class _Quotes:
+    """Quote counts from the start of a line group up to a position, and the next closing quote
+    after it, kept incrementally. The boundaries of a group are visited in order, so the group
+    is scanned about once, not once per candidate boundary (which made a long paragraph, or an
+    unclosed quote before thousands of sentences, quadratic: minutes for a 1 MB article)."""
+
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self.text, self.start, self.end = text, start, end
+        self._next: dict[str, tuple[int, int]] = {}
+        self._reset()
+
+    def _reset(self) -> None:
+        self.pos = self.start
+        self.left = self.right = self.straight = self.single = 0
+        self.closed = 0  # closing \u2019 at i in [start, cpos): not followed by a letter or digit
+        self.cpos = self.start
+
+    def counts(self, pos: int) -> tuple[int, bool, int]:
+        """(open double quotes, inside straight quotes, open single quotes) in [start, pos),
+        exactly as counted by ``_inside_attributed_quote`` without this helper."""
+        if pos < self.pos:
+            self._reset()
+        t = self.text
+        self.left += t.count("\u201c", self.pos, pos)
+        self.right += t.count("\u201d", self.pos, pos)
+        self.straight += t.count('"', self.pos, pos)
+        self.single += t.count("\u2018", self.pos, pos)
+        self.pos = pos
+        stop = pos - 1  # the \u2019 just before pos counts as closing whatever follows it
+        if stop > self.cpos:
+            i = t.find("\u2019", self.cpos, stop)
+            while i != -1:
+                if not t[i + 1].isalnum():
+                    self.closed += 1
+                i = t.find("\u2019", i + 1, stop)
+            self.cpos = stop
+        single_open = 0
+        if self.single:
+            last = 1 if pos - 1 >= self.start and t[pos - 1] == "\u2019" else 0
+            single_open = self.single - self.closed - last
+        return self.left - self.right, self.straight % 2 == 1, single_open
+
+    def next_closer(self, closer: str, pos: int) -> int:
+        """Index of the first ``closer`` after ``pos`` (before ``end``), skipping apostrophes
+        for \u2019; -1 if none."""
+        cached = self._next.get(closer)
+        if cached is not None and cached[0] <= pos + 1 and (cached[1] == -1 or cached[1] > pos):
+            return cached[1]
+        t, end = self.text, self.end
+        i = pos
+        while True:
+            i = t.find(closer, i + 1, end)
+            if i == -1 or closer != "\u2019" or not (i + 1 < end and t[i + 1].isalnum()):
+                break
+        self._next[closer] = (pos + 1, i)
+        return i
+
+
+def _inside_attributed_quote(text: str, group_start: int, pos: int, end: int, quotes: _Quotes | None = None) -> bool:
     """True when ``pos`` is inside a quotation that closes later in the group and is followed by
     an attribution in lower case (``..., he said``): such a quote stays one sentence."""
-    depth_double = text.count("\u201c", group_start, pos) - text.count("\u201d", group_start, pos)
-    straight = text.count('"', group_start, pos) % 2 == 1
-    single_open = _open_single_quotes(text, group_start, pos)
+    if quotes is None or quotes.start != group_start or quotes.end != end:
+        quotes = _Quotes(text, group_start, end)
+    depth_double, straight, single_open = quotes.counts(pos)
     if depth_double <= 0 and not straight and single_open <= 0:
         return False
     closers = ["\u201d", '"'] if (depth_double > 0 or straight) else ["\u2019"]
     for closer in closers:
-        i = pos
-        while True:
-            i = text.find(closer, i + 1, end)
-            if i == -1:
-                break
-            if closer == "\u2019" and i + 1 < end and text[i + 1].isalnum():
-                continue  # an apostrophe, not a closing quote
+        i = quotes.next_closer(closer, pos)
+        if i != -1:
             tail_start = _skip_space(text, i + 1, end)
             tail = text[tail_start : tail_start + 40]
             if not tail:

@@ -117,9 +117,24 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _bare_carriage_return(value: object) -> bool:
+    """A text the CSV writer would leave unquoted although it holds a carriage return."""
+    return isinstance(value, str) and "\r" in value and not any(c in value for c in ',"\n')
+
+
 def to_csv_text(df: pd.DataFrame) -> str:
-    """The CSV text exported by the CLI and the dashboard (UTF-8, formula cells neutralised)."""
-    return safe_frame(df).to_csv(index=False)
+    """The CSV text exported by the CLI and the dashboard (UTF-8, formula cells neutralised).
+
+    Python's CSV writer quotes a cell holding a comma, a quote or a line feed, but not one
+    holding only a lone carriage return, which every reader takes for the end of the row: the
+    row would split, and ``x\r=cmd()`` would start a new row with a formula. When such a cell
+    exists the file is written with CRLF line ends, which makes the writer quote it."""
+    safe = safe_frame(df)
+    text_cols = [c for c in safe.columns if safe[c].dtype == object or str(safe[c].dtype).startswith(("string", "str"))]
+    if any(_bare_carriage_return(c) for c in safe.columns) or any(
+            _bare_carriage_return(v) for c in text_cols for v in safe[c]):
+        return safe.to_csv(index=False, lineterminator="\r\n")
+    return safe.to_csv(index=False)
 
 
 def write_atomic(path: Path | str, text: str) -> Path:

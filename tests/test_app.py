@@ -34,7 +34,7 @@ def side_html(at: AppTest) -> str:
 
 
 def test_opens_on_the_seed_story_with_unique_claims_marked(app):
-    assert app.title[0].value == "drone-deal-2025-07"
+    assert app.title[0].value.replace("\\", "") == "drone-deal-2025-07"
     assert metric(app, "Outlets") == 5
     assert metric(app, "Unique") >= 20
     html = side_html(app)
@@ -47,7 +47,7 @@ def test_opens_on_the_seed_story_with_unique_claims_marked(app):
 
 def test_pick_another_story(app):
     app.sidebar.selectbox(key="story").select("suez-ever-given-2021").run()
-    assert app.title[0].value == "suez-ever-given-2021"
+    assert app.title[0].value.replace("\\", "") == "suez-ever-given-2021"
     assert metric(app, "Conflicting") >= 2
 
 
@@ -145,3 +145,18 @@ def test_a_built_story_can_be_saved_renamed_and_reloaded(app, tmp_path):
     fresh.sidebar.selectbox(key="story").select("saved: bridge-vote").run()
     assert metric(fresh, "Outlets") == 2
     assert 'data-outlet="Beta Weekly"' in side_html(fresh)
+
+
+def test_markdown_in_outlet_names_is_shown_literally(app):
+    app.sidebar.selectbox(key="story").select("Build your own story").run()
+    hostile = "![x](http://127.0.0.1:9/p.png) :red[Loud] $x^2$"
+    for outlet, text in {hostile: "The council approved the new bridge on Monday.",
+                         "Beta Daily": "On Monday the council voted for a new bridge."}.items():
+        app.sidebar.text_input(key="paste_outlet").input(outlet)
+        app.sidebar.text_area(key="paste_text").input(text)
+        app.sidebar.button[0].click().run()
+    assert metric(app, "Outlets") == 2
+    drill = app.selectbox(key="drill")
+    drill.select(next(o for o in drill.options if "127.0.0.1" in str(o))).run()
+    shown = " ".join(m.value for m in app.markdown)
+    assert "![x](" not in shown and ":red[" not in shown and "\\!\\[x\\]" in shown
