@@ -7,6 +7,7 @@ comparison is done by the `compare` library.
 from __future__ import annotations
 
 import os
+from dataclasses import astuple
 from pathlib import Path
 
 import numpy as np
@@ -40,14 +41,20 @@ def embeddings(model: str, texts: tuple[str, ...]) -> np.ndarray:
     return embed_texts(list(texts), encoder_for(model))
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def evidence(model: str, articles: tuple[tuple[str, str, str, str, str, str, str], ...]):
+# Evidence and verdicts are frozen and only read, so they are shared, not copied, per rerun.
+@st.cache_resource(show_spinner=False, max_entries=32)
+def evidence(model: str, articles: tuple[tuple[str, ...], ...]):
     arts = [Article(*a) for a in articles]
     return prepare(arts, encoder_for(model), embed=lambda texts: embeddings(model, tuple(texts)))
 
 
+@st.cache_resource(show_spinner=False, max_entries=64)
+def verdicts(model: str, articles: tuple[tuple[str, ...], ...], settings: tuple, story: str):
+    return compare_evidence(evidence(model, articles), Settings(*settings), story)
+
+
 def as_key(articles) -> tuple:
-    return tuple((a.outlet, a.text, a.title, a.published, a.url, a.language, a.source) for a in articles)
+    return tuple(astuple(a) for a in articles)
 
 
 # Sidebar: which story -------------------------------------------------------------------
@@ -60,15 +67,20 @@ choice = st.sidebar.selectbox("Story", choices, index=default, key="story",
                               help="A bundled story, one you saved, or your own articles.")
 
 if "custom" not in st.session_state:
-    st.session_state.custom = []  # list of Article
+    st.session_state.custom = []  # list of (id, Article); the id keys the article's widgets
+    st.session_state.next_id = 0
+
+
+def outlet_taken(name: str, except_id: int | None = None) -> bool:
+    return any(a.outlet.casefold() == name.strip().casefold() for i, a in st.session_state.custom if i != except_id)
 
 
 def add_custom(article: Article) -> None:
-    taken = {a.outlet.casefold() for a in st.session_state.custom}
-    if article.outlet.casefold() in taken:
+    if outlet_taken(article.outlet):
         st.sidebar.error(md(f"{article.source}: outlet '{article.outlet}' is already in the story; rename one of them"))
         return
-    st.session_state.custom.append(article)
+    st.session_state.custom.append((st.session_state.next_id, article))
+    st.session_state.next_id += 1
 
 
 articles: list[Article] = []
@@ -102,27 +114,33 @@ if choice == BUILD:
                         add_custom(fetch_article(url))
                 except CompareError as exc:
                     st.error(md(str(exc)))
-    for i, art in enumerate(list(st.session_state.custom)):
+    for pos, (uid, art) in enumerate(list(st.session_state.custom)):
         c1, c2 = st.sidebar.columns([4, 1])
-        new = c1.text_input(f"Outlet {i + 1}", art.outlet, key=f"rename_{i}_{art.source}")
+        new = c1.text_input(f"Outlet {pos + 1}", art.outlet, key=f"rename_{uid}")
         if new.strip() and new != art.outlet:
-            try:
-                st.session_state.custom[i] = make_article(art.text, new, art.source, title=art.title,
-                                                          published=art.published, url=art.url)
-            except CompareError as exc:
-                st.sidebar.error(md(str(exc)))
-        if c2.button("✕", key=f"remove_{i}_{art.source}", help=f"Remove {art.outlet}"):
-            st.session_state.custom.pop(i)
+            if outlet_taken(new, except_id=uid):
+                st.sidebar.error(md(f"another article already has the outlet name '{new.strip()}'"))
+            else:
+                try:
+                    st.session_state.custom[pos] = (uid, make_article(
+                        art.text, new, art.source, title=art.title, published=art.published, url=art.url,
+                        language=art.language))
+                except CompareError as exc:
+                    st.sidebar.error(md(str(exc)))
+        if c2.button("✕", key=f"remove_{uid}", help=f"Remove {art.outlet}"):
+            st.session_state.custom.pop(pos)
             st.rerun()
     with st.sidebar.expander("Save as a story folder"):
         name = st.text_input("Story name", key="save_name")
+        replace = st.checkbox("Replace a saved story of the same name", key="save_replace")
         if st.button("Save story"):
             try:
-                path = save_story(st.session_state.custom, SAVED_DIR, name or "my story", overwrite=True)
+                path = save_story([a for _, a in st.session_state.custom], SAVED_DIR, name or "my story",
+                                  overwrite=replace)
                 st.success(md(f"Saved to {path}"))
             except (CompareError, OSError) as exc:
                 st.error(md(str(exc)))
-    articles = list(st.session_state.custom)
+    articles = [a for _, a in st.session_state.custom]
     story_name = "my story"
 else:
     try:
@@ -161,7 +179,7 @@ settings = Settings(support=support, margin=margin, conflict=conflict, calibrate
 try:
     with st.spinner(f"Embedding and aligning {len(selected)} articles…"):
         ev = evidence(model, as_key(selected))
-    comparison = compare_evidence(ev, settings, story_name)
+    comparison = verdicts(model, as_key(selected), astuple(settings), story_name)
 except CompareError as exc:
     st.error(md(str(exc)))
     st.stop()
@@ -190,7 +208,8 @@ with tab_drill:
     labels = [f"{comparison.outlets[a]} #{c.sentence.index} [{c.status.value}] {c.sentence.text[:90]}"
               for a, claims in enumerate(comparison.claims) for c in claims]
     flat = [c for claims in comparison.claims for c in claims]
-    pick = st.selectbox("Sentence", range(len(labels)), format_func=lambda i: labels[i], key="drill")
+    pick = st.selectbox("Sentence", range(len(labels)), format_func=lambda i: labels[i],
+                        key="drill-" + "|".join(comparison.outlets))
     claim = flat[pick]
     st.markdown(f"**{md(comparison.outlets[claim.sentence.article])}** · status **{claim.status.value}** · "
                 f"carried by {len(claim.supporting)} of {len(comparison.articles) - 1} other outlets "
@@ -213,9 +232,9 @@ with tab_charts:
     st.plotly_chart(coverage_heatmap(coverage_matrix(comparison)), width="stretch")
     c1, c2 = st.columns(2)
     pa = c1.selectbox("Outlet (rows)", range(len(comparison.outlets)), format_func=lambda i: comparison.outlets[i],
-                      key="pair_a")
+                      key="pair_a-" + "|".join(comparison.outlets))
     pb = c2.selectbox("Outlet (columns)", range(len(comparison.outlets)), index=1,
-                      format_func=lambda i: comparison.outlets[i], key="pair_b")
+                      format_func=lambda i: comparison.outlets[i], key="pair_b-" + "|".join(comparison.outlets))
     st.plotly_chart(pair_similarity(ev, comparison, pa, pb), width="stretch")
 
 with tab_tables:

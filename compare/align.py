@@ -1,7 +1,7 @@
 """Candidate units and the faiss search: pure functions, no I/O, no model.
 
 Every sentence of every outlet is a query against one index holding the units of all outlets
-at once (sentences, windows of 2-3 consecutive sentences, clauses), so a claim that another
+at once (sentences, windows of consecutive sentences, clauses), so a claim that another
 outlet spreads over two sentences, or buries in a clause, still finds its counterpart. Matching
 is order-free: articles do not share sentence order.
 """
@@ -136,7 +136,8 @@ def pair_background(sentence_vectors: Sequence[np.ndarray], sample: int = 300, s
 
     sentence_vectors: per article, (n_i, d). Returns (median, spread), each
     (n_articles, n_articles): the median cosine of the pair's cross pairs (most cross pairs are
-    unrelated) and the distance from the median to its 90th percentile. At most ``sample``
+    unrelated; each sentence's best counterpart is left out) and the distance from the median
+    to its 90th percentile. At most ``sample``
     sentences per article are used. Past ``pairwise_limit`` articles the pair's figure is the
     mean of each article's figure against a sample of the whole story (linear, not quadratic,
     in the number of articles)."""
@@ -179,8 +180,13 @@ def pair_background(sentence_vectors: Sequence[np.ndarray], sample: int = 300, s
         if len(v):
             block[a] = v[rng.choice(len(v), m, replace=len(v) < m)]
     flat = block.reshape(n * m, dim)
-    sims = (flat @ flat.T).reshape(n, m, n, m).transpose(0, 2, 1, 3).reshape(n, n, m * m)
-    lo, mid, hi = np.quantile(sims, [0.5, 0.5, 0.9], axis=2)
+    sims = (flat @ flat.T).reshape(n, m, n, m).transpose(0, 2, 1, 3)  # (n, n, m, m)
+    if m > 1:
+        # Leave out each sentence's best counterpart: in short articles the real matches would
+        # otherwise lift the "unrelated" background and hide them.
+        sims = np.sort(sims, axis=3)[..., :-1]
+    mid, hi = np.quantile(sims.reshape(n, n, -1), [0.5, 0.9], axis=2)
+    mid, hi = (mid + mid.T) / 2, (hi + hi.T) / 2  # leaving out best matches is directional
     med = np.where(present[:, None] & present[None, :], mid, 0.0).astype(np.float32)
     spread = np.where(present[:, None] & present[None, :], hi - mid, 0.0).astype(np.float32)
     np.fill_diagonal(med, 0.0)

@@ -1,6 +1,6 @@
 """Batch: compare every story folder under a corpus, resumably.
 
-Each finished story's table is written (atomically) to ``<OUT>.parts/<story>.csv`` with a
+Each finished story's table is written (atomically) to ``<OUT>.parts/<story>.parquet`` with a
 fingerprint of its files, the model and the settings; a rerun skips every story whose part is
 still valid, so an interrupted batch picks up where it stopped. A story that fails is reported
 and skipped; the others are kept. At the end the parts are joined into OUT (and Parquet).
@@ -17,7 +17,7 @@ from pathlib import Path
 from .corpus import article_files, list_stories, load_story
 from .embed import Encoder
 from .pipeline import compare_story
-from .tables import DIVERGENCE_COLUMNS, divergence_table, to_csv_text, write_atomic
+from .tables import DIVERGENCE_COLUMNS, divergence_table, to_csv_text, write_atomic, write_parquet
 from .types import CompareError, Settings
 
 
@@ -59,7 +59,7 @@ def run_batch(corpus: Path, out_csv: Path, encoder: Encoder, settings: Settings,
     for i, folder in enumerate(stories):
         if progress:
             progress(i, len(stories), folder.name)
-        part, stamp = parts / f"{folder.name}.csv", parts / f"{folder.name}.fingerprint"
+        part, stamp = parts / f"{folder.name}.parquet", parts / f"{folder.name}.fingerprint"
         try:
             fp = fingerprint(folder, encoder.name, settings)
             if part.exists() and stamp.exists() and stamp.read_text() == fp:
@@ -67,7 +67,7 @@ def run_batch(corpus: Path, out_csv: Path, encoder: Encoder, settings: Settings,
                 continue
             story = load_story([folder])
             comparison = compare_story(story.articles, settings, encoder, story=story.name)
-            write_atomic(part, to_csv_text(divergence_table(comparison)))
+            write_parquet(divergence_table(comparison), part)
             write_atomic(stamp, fp)
             done.append(folder.name)
         except (CompareError, OSError) as exc:
@@ -76,13 +76,11 @@ def run_batch(corpus: Path, out_csv: Path, encoder: Encoder, settings: Settings,
                 warn(f"story {folder.name} skipped: {exc}")
     if progress:
         progress(len(stories), len(stories), "")
-    frames = [pd.read_csv(parts / f"{f.name}.csv", keep_default_na=False, dtype=str)
-              for f in stories if (parts / f"{f.name}.csv").exists() and f.name not in dict(failed)]
+    failed_names = {name for name, _ in failed}
+    frames = [pd.read_parquet(parts / f"{f.name}.parquet") for f in stories
+              if f.name not in failed_names and (parts / f"{f.name}.parquet").exists()]
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(DIVERGENCE_COLUMNS))
-    write_atomic(out_csv, table.to_csv(index=False))  # parts are already neutralised
+    write_atomic(out_csv, to_csv_text(table))
     if parquet is not None:
-        try:
-            table.to_parquet(parquet, index=False)
-        except ImportError:
-            raise CompareError("Parquet output needs pyarrow: pip install pyarrow") from None
+        write_parquet(table, parquet)
     return BatchResult(tuple(done), tuple(skipped), tuple(failed), len(table))

@@ -15,6 +15,9 @@ from . import details
 from .align import Neighbours
 from .types import Article, Claim, Conflict, Match, Sentence, Settings, Status, Unit
 
+BACKGROUND_CAP = 0.35
+"""A pair's background cosine counts up to this: beyond it the pair's texts are too few or
+too alike for the median to describe unrelated sentences."""
 LARGE_STORY = 50
 """Above this many articles, hopeless candidates are pruned from the matches."""
 TITLE_SLACK = 0.1
@@ -71,7 +74,7 @@ def thresholds(ev: Evidence, settings: Settings) -> tuple[np.ndarray, np.ndarray
     if not settings.calibrate:
         flat = np.full((n, n), settings.support, dtype=np.float32)
         return flat, flat
-    med = ev.background[0]
+    med = np.minimum(ev.background[0], BACKGROUND_CAP)
     return med + settings.margin, np.maximum(settings.support, med + settings.clause_margin)
 
 

@@ -28,7 +28,6 @@ class ProgressBar:
         self.enabled = enabled
         self.tty = sys.stderr.isatty()
         self.start = time.perf_counter()
-        self.shown = False
 
     def __call__(self, done: int, total: int) -> None:
         if not self.enabled:
@@ -41,7 +40,6 @@ class ProgressBar:
             if done >= total:
                 sys.stderr.write("\n")
             sys.stderr.flush()
-            self.shown = True
         elif done >= total and elapsed > 2:
             sys.stderr.write(f"{self.label}: {done}/{total} in {elapsed:.1f}s\n")
 
@@ -402,6 +400,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a file or folder the system refused: still one line
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        _err(f"error: {where}{exc.strerror or exc}")
+        return 2
     except Exception as exc:  # the promise is one line, never a traceback
         if os.environ.get("STORY_COMPARE_DEBUG"):
             raise

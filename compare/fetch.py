@@ -19,7 +19,7 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-from .corpus import MAX_FILE_BYTES, article_from_html, article_to_markdown, check_outlet
+from .corpus import MAX_FILE_BYTES, article_files, article_from_html, article_to_markdown, check_outlet, read_article
 from .tables import write_atomic
 from .types import Article, CompareError, slugify
 
@@ -261,8 +261,22 @@ def fetch_article(url: str, outlet: str = "", allow_private: bool = False) -> Ar
 
 
 def save_fetched(article: Article, folder: Path) -> Path:
-    """Write a fetched article into a story folder as canonical Markdown (never overwriting)."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write a fetched article into a story folder as canonical Markdown (never overwriting).
+    An outlet the folder already has is refused: the folder must stay loadable."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CompareError(f"{folder}: cannot create the folder ({exc.strerror or exc})") from None
+    for existing in article_files(folder):
+        try:
+            other = read_article(existing)
+        except CompareError:
+            continue
+        if other.outlet.casefold() == article.outlet.casefold():
+            raise CompareError(
+                f"{folder}: already has an article from '{article.outlet}' ({existing.name}); "
+                "give this one another name with --outlet"
+            )
     stem = slugify(article.outlet)
     path = folder / f"{stem}.md"
     n = 2

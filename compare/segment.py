@@ -293,18 +293,6 @@ def _inside_attributed_quote(text: str, group_start: int, pos: int, end: int, qu
     return False
 
 
-def _open_single_quotes(text: str, start: int, pos: int) -> int:
-    opened = text.count("\u2018", start, pos)
-    if not opened:
-        return 0
-    closed = 0
-    for m in re.finditer("\u2019", text[start:pos]):
-        j = start + m.end()
-        if j >= pos or not text[j].isalnum():
-            closed += 1
-    return opened - closed
-
-
 def _trim(text: str, s: int, e: int) -> tuple[int, int]:
     while s < e and text[s].isspace():
         s += 1

@@ -39,7 +39,7 @@ def divergence_table(comparison: Comparison) -> pd.DataFrame:
             rows.append({
                 "story": comparison.story,
                 "outlet": article.outlet,
-                "article_id": article.article_id,
+                "article_id": comparison.article_ids[a],
                 "sentence_id": c.sentence.index,
                 "start": c.sentence.start,
                 "end": c.sentence.end,
@@ -184,3 +184,24 @@ def write_csv(df: pd.DataFrame, path: Path | str) -> Path:
 def write_json(df: pd.DataFrame, path: Path | str) -> Path:
     """JSON export: a list of row objects."""
     return write_atomic(path, df.to_json(orient="records", force_ascii=False, indent=1))
+
+
+def write_parquet(df: pd.DataFrame, path: Path | str) -> Path:
+    """Parquet export, typed and unmodified (no spreadsheet guard: Parquet is not run as
+    formulas), written to a temporary file and renamed into place."""
+    path = Path(path)
+    tmp: Path | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = _create_temp(path)
+        os.close(fd)
+        df.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    except ImportError:
+        raise CompareError("Parquet output needs pyarrow: pip install pyarrow") from None
+    except OSError as exc:
+        raise CompareError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    finally:
+        if tmp is not None:  # gone already after a successful rename
+            tmp.unlink(missing_ok=True)
+    return path

@@ -206,6 +206,19 @@ class Comparison:
         """Outlet names, in article order."""
         return tuple(a.outlet for a in self.articles)
 
+    @property
+    def article_ids(self) -> tuple[str, ...]:
+        """A distinct file-name-safe id per article: the outlet's slug, numbered where two
+        collide or where the name has no ASCII letters ("article-3")."""
+        ids: list[str] = []
+        for i, a in enumerate(self.articles):
+            base = a.article_id if a.article_id != "article" else f"article-{i + 1}"
+            candidate, n = base, 2
+            while candidate in ids:
+                candidate, n = f"{base}-{n}", n + 1
+            ids.append(candidate)
+        return tuple(ids)
+
 
 def slugify(name: str) -> str:
     """File-name-safe lowercase slug: letters, digits and dashes only, never empty."""

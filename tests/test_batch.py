@@ -33,7 +33,10 @@ def test_batch_joins_stories_skips_a_failure_and_writes_parquet(corpus, tmp_path
     table = pd.read_csv(out)
     assert tuple(table.columns) == DIVERGENCE_COLUMNS
     assert set(table["story"]) == {"drone-deal-2025-07", "key-bridge-collapse-2024"}
-    assert len(pd.read_parquet(tmp_path / "all.parquet")) == len(table) == result.rows
+    parquet = pd.read_parquet(tmp_path / "all.parquet")
+    assert len(parquet) == len(table) == result.rows
+    assert parquet["sentence_id"].dtype.kind == "i" and parquet["best_similarity"].dtype.kind == "f"
+    assert not list(tmp_path.glob(".all.parquet.*"))  # no temporary file left behind
 
 
 def test_batch_resumes_after_an_interruption(corpus, tmp_path, encoder, monkeypatch):

@@ -33,7 +33,9 @@ def test_readme_names_the_two_make_targets():
     assert "make demo" in README and "make test" in README
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^demo:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
-    assert "torch==2.13.0" in makefile
+    assert "torch==2.13.0" in (ROOT / "constraints.txt").read_text()
+    install = makefile.index("-c constraints.txt torch==2.13.0")
+    assert install < makefile.index("-c constraints.txt -e .")  # torch first, pinned
     assert "make test" in (ROOT / ".ci" / "run").read_text()
 
 

@@ -178,3 +178,13 @@ def test_gold_spans_each_fall_in_one_sentence(evidence):
         labels = load_gold(CORPORA / name)
         located = locate(labels, story.articles, ev.sentences, name)
         assert len(located) == len(labels), name
+
+
+def test_calibration_does_not_hide_a_match_between_short_articles(encoder):
+    from compare import Article, compare_story
+
+    comp = compare_story([Article("A", "Six road workers on the bridge died. The port was closed.", source="a"),
+                          Article("B", "Six members of a road crew were killed. Ships were stuck.", source="b")],
+                         encoder=encoder)
+    first = comp.claims[0][0]
+    assert first.status is Status.SHARED, first.best
