@@ -21,7 +21,7 @@ from compare.fetch import fetch_article
 from compare.pipeline import embed_texts, prepare
 from compare.render import escape_markdown as md
 from compare.render import legend_html, side_by_side_html
-from compare.tables import coverage_matrix, divergence_table, summary_table, to_csv_text
+from compare.tables import coverage_matrix, divergence_table, match_table, summary_table, to_csv_text
 
 DEFAULT_STORY = os.environ.get("COMPARE_STORY", "drone-deal-2025-07")
 SAVED_DIR = Path(os.environ.get("COMPARE_SAVED_DIR") or Path.home() / "story-compare" / "stories")
@@ -219,13 +219,7 @@ with tab_drill:
         st.warning("Adds: " + md("; ".join(claim.added)))
     if claim.unnamed_source:
         st.warning(f"Rests on an unnamed source: “{md(claim.unnamed_source)}”")
-    rows = []
-    for m in sorted(claim.matches, key=lambda m: -m.similarity):
-        conflict_text = "; ".join(f"{c.kind}: {c.mine} vs {c.theirs}" for c in claim.conflicts if c.article == m.article)
-        rows.append({"outlet": comparison.outlets[m.article], "similarity": round(m.similarity, 3),
-                     "carries it": "yes" if m.article in claim.supporting else "no", "matched": m.kind,
-                     "best match": m.text, "conflict": conflict_text})
-    st.dataframe(rows, hide_index=True, width="stretch")
+    st.dataframe(match_table(comparison, claim), hide_index=True, width="stretch")
 
 with tab_charts:
     st.plotly_chart(status_bars(summary), width="stretch")

@@ -11,7 +11,20 @@ import re
 import unicodedata
 from collections.abc import Container, Sequence
 from difflib import SequenceMatcher
-from functools import lru_cache
+from functools import lru_cache, wraps
+
+
+def _text_cache(fn):  # noqa: ANN001, ANN202 - a decorator of str -> T functions
+    """Memoise a function of one text, for sentence-sized texts only: whole articles (up to a
+    million characters) are computed afresh, so a long-running dashboard does not hoard them."""
+    cached = lru_cache(maxsize=16384)(fn)
+
+    @wraps(fn)
+    def wrapper(text: str):  # noqa: ANN202
+        return cached(text) if len(text) <= 2000 else fn(text)
+
+    return wrapper
+
 
 NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -58,7 +71,7 @@ UNNAMED_SOURCE = re.compile(
 _TOKEN = re.compile(r"[$\u20ac\u00a3]?\d[\d,]*(?:\.\d+)?%?|[A-Za-z\u00c0-\u024f][\w\u2019'-]*|[$\u20ac\u00a3%]")
 
 
-@lru_cache(maxsize=65536)
+@_text_cache
 def tokens(text: str) -> tuple[str, ...]:
     """Words and numbers of a text, in order (currency signs and % kept on numbers)."""
     return tuple(_TOKEN.findall(text))
@@ -98,7 +111,7 @@ def _stem(word: str) -> str:
     return word
 
 
-@lru_cache(maxsize=65536)
+@_text_cache
 def content_terms(text: str) -> frozenset[str]:
     """Content words of a text, folded (case, accents, name variants) and crudely stemmed."""
     return frozenset(_stem(w) for w in (fold(t) for t in tokens(text)) if w not in STOPWORDS and len(w) > 1)
@@ -137,7 +150,7 @@ def novel_phrases(text: str, elsewhere: Container[str], idf: dict[str, float], m
 
 # Numbers ---------------------------------------------------------------------------------
 
-@lru_cache(maxsize=65536)
+@_text_cache
 def numbers(text: str) -> tuple[tuple[float, str, str], ...]:
     """Quantities in a text as ``(value, unit, as_written)``; the unit is the noun that follows
     (singular, lower case) or "$"/"%". Years and days of the month are left to ``dates``."""
@@ -202,7 +215,7 @@ def _is_date_number(toks: Sequence[str], i: int, value: float) -> bool:
 
 # Dates -----------------------------------------------------------------------------------
 
-@lru_cache(maxsize=65536)
+@_text_cache
 def dates(text: str) -> frozenset[str]:
     """Calendar mentions: "07-18" for 18 July, weekday names, four-digit years ("y2021")."""
     toks = [t.lower().rstrip(".,") for t in tokens(text)]
@@ -239,7 +252,7 @@ TITLES = frozenset(
 )
 
 
-@lru_cache(maxsize=65536)
+@_text_cache
 def names(text: str) -> tuple[tuple[str, str], ...]:
     """Capitalised names, as ``(name, word before it)``. A title ("Archbishop", "Minister")
     is not part of the name but the word before it, so "Archbishop A" and "Archbishop B" fill
@@ -268,7 +281,7 @@ def names(text: str) -> tuple[tuple[str, str], ...]:
 _NOT_NEGATION = re.compile(r"\b(?:not\s+only|not\s+just|not\s+least|no\s+doubt|nothing\s+but|no\s+sooner)\b", re.I)
 
 
-@lru_cache(maxsize=65536)
+@_text_cache
 def negated(text: str) -> str:
     """The first negation cue in a text ("not", "never", "n't", ...), or "".
     "not only", "not just" and the like are not negations."""

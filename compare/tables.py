@@ -8,7 +8,7 @@ import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .types import CompareError, Comparison, Status
+from .types import Claim, CompareError, Comparison, Status
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -98,6 +98,24 @@ def coverage_matrix(comparison: Comparison) -> pd.DataFrame:
             rows.append(row)
             index.append(f"{outlets[a]} #{c.sentence.index}")
     return pd.DataFrame(rows, index=index, columns=list(outlets))
+
+
+def match_table(comparison: Comparison, claim: Claim) -> pd.DataFrame:
+    """The drill-down of one sentence: its best match in each other outlet, best first, with
+    the score, whether that outlet carries the claim, and any conflicting detail."""
+    import pandas as pd
+
+    rows = []
+    for m in sorted(claim.matches, key=lambda m: -m.similarity):
+        rows.append({
+            "outlet": comparison.outlets[m.article],
+            "similarity": round(m.similarity, 3),
+            "carries it": "yes" if m.article in claim.supporting else "no",
+            "matched": m.kind,
+            "best match": m.text,
+            "conflict": "; ".join(f"{c.kind}: {c.mine} vs {c.theirs}" for c in claim.conflicts if c.article == m.article),
+        })
+    return pd.DataFrame(rows, columns=["outlet", "similarity", "carries it", "matched", "best match", "conflict"])
 
 
 def neutralise(value: object) -> object:
