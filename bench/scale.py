@@ -1,0 +1,457 @@
+"""How alignment and classification scale, with precomputed embeddings (no model).
+
+    .venv/bin/python bench/scale.py                    # all four parts
+    .venv/bin/python bench/scale.py --part search      # compare.align.search on 100k unit vectors
+    .venv/bin/python bench/scale.py --part prepare --sizes 50 100 200 400 --timeout 900
+    .venv/bin/python bench/scale.py --part index       # IndexFlatIP vs IVF / HNSW: build, search, recall
+    .venv/bin/python bench/scale.py --part profile --sizes 50   # cProfile, top 10 by cumtime
+
+Parts:
+
+search   100,000 unit vectors (dim 384, float32, L2-normalised) in 1,000 articles of 100, drawn
+         around 5,000 "facts" (popular facts in many articles, rare ones in few: same-fact
+         cosine ~0.85, other pairs ~0.25, like sentence embeddings of one story), every unit a
+         query, as in a story of 100,000 sentences. compare.align.search is timed on a query
+         sample (the index built once, outside) and extrapolated, then run in full when the
+         estimate allows. Quality: of the article pairs whose true best cosine (brute force) is
+         >= 0.40 / >= 0.55, the share the search returns with that cosine.
+prepare  compare.pipeline.prepare (with ``embed=`` returning hashed bag-of-words vectors, so
+         texts that share words are close) + compare_evidence on synthetic stories of N
+         articles x 100 sentences (bench/stages.py's generator). The limits
+         (pipeline.MAX_SENTENCES, corpus.MAX_OUTLETS) are patched away. Each size runs in its
+         own process under a time limit; the time of the embed callable itself is subtracted.
+index    faiss IndexFlatIP vs compare.align.make_index's approximate path (exact_limit=0) and
+         the HNSW configurations, on the 100k vectors: build time, search time and recall@1 /
+         @10 against exact on 2,000 held-out queries drawn from the same clusters.
+profile  cProfile of prepare + compare_evidence at one size, top 10 by cumulative time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import resource
+import subprocess
+import sys
+import time
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+DIM = 384
+
+
+def rss_mb() -> float:
+    """Peak resident set size of this process image, MB: VmHWM from /proc (reset at exec, unlike
+    ru_maxrss, which a child started by a big parent inherits), else ru_maxrss."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# Vectors ------------------------------------------------------------------------------------
+
+def clustered_units(n_articles: int = 1000, per_article: int = 100, n_facts: int = 5000, seed: int = 0,
+                    dim: int = DIM) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(vectors (n, dim), article of each row, fact of each row). Unit = 0.5 topic + 0.8 fact
+    centre + noise, normalised: same-fact cosine ~0.8, different facts ~0.25."""
+    rng = np.random.default_rng(seed)
+    topic = rng.standard_normal(dim).astype(np.float32)
+    topic /= np.linalg.norm(topic)
+    centres = rng.standard_normal((n_facts, dim)).astype(np.float32)
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    p = 1.0 / np.arange(1, n_facts + 1) ** 0.5
+    p /= p.sum()
+    facts = np.concatenate([rng.choice(n_facts, per_article, replace=False, p=p) for _ in range(n_articles)])
+    noise = rng.standard_normal((len(facts), dim)).astype(np.float32)
+    noise *= 0.45 / np.linalg.norm(noise, axis=1, keepdims=True)
+    v = 0.5 * topic + 0.8 * centres[facts] + noise
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    arts = np.repeat(np.arange(n_articles, dtype=np.int64), per_article)
+    return np.ascontiguousarray(v, dtype=np.float32), arts, facts
+
+
+def held_out_queries(n: int, n_facts: int = 5000, seed: int = 1, dim: int = DIM, base_seed: int = 0) -> np.ndarray:
+    """Fresh queries from the same clusters (same topic and centres as ``clustered_units``)."""
+    rng = np.random.default_rng(base_seed)
+    topic = rng.standard_normal(dim).astype(np.float32)
+    topic /= np.linalg.norm(topic)
+    centres = rng.standard_normal((n_facts, dim)).astype(np.float32)
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    r2 = np.random.default_rng(seed)
+    facts = r2.integers(0, n_facts, n)
+    noise = r2.standard_normal((n, dim)).astype(np.float32)
+    noise *= 0.45 / np.linalg.norm(noise, axis=1, keepdims=True)
+    q = 0.5 * topic + 0.8 * centres[facts] + noise
+    q /= np.linalg.norm(q, axis=1, keepdims=True)
+    return np.ascontiguousarray(q, dtype=np.float32)
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+class HashEmbed:
+    """Texts -> hashed bag-of-words random projections plus a shared topic direction, L2-
+    normalised: texts sharing words are close (a perturbed copy ~0.8-0.95), unrelated texts
+    ~0.25. Deterministic; counts its own time so the bench can subtract it."""
+
+    def __init__(self, dim: int = DIM, topic: float = 0.6) -> None:
+        self.dim = dim
+        self.topic_weight = topic
+        self.vocab: dict[str, int] = {}
+        self.rows: list[np.ndarray] = []
+        rng = np.random.default_rng(12345)
+        self.topic = rng.standard_normal(dim).astype(np.float32)
+        self.topic /= np.linalg.norm(self.topic)
+        self.seconds = 0.0
+        self.calls = 0
+
+    def _row(self, word: str) -> int:
+        i = self.vocab.get(word)
+        if i is None:
+            i = self.vocab[word] = len(self.rows)
+            v = np.random.default_rng(zlib.crc32(word.encode())).standard_normal(self.dim).astype(np.float32)
+            self.rows.append(v / np.linalg.norm(v))
+        return i
+
+    def __call__(self, texts) -> np.ndarray:
+        from scipy.sparse import csr_matrix
+
+        t = time.perf_counter()
+        indptr, indices = [0], []
+        for text in texts:
+            indices.extend(self._row(w) for w in _WORD.findall(text.lower()))
+            indptr.append(len(indices))
+        m = csr_matrix((np.ones(len(indices), dtype=np.float32), np.array(indices, dtype=np.int64), indptr),
+                       shape=(len(texts), len(self.rows)))
+        bag = np.asarray(m @ np.vstack(self.rows), dtype=np.float32)
+        bag /= np.maximum(np.linalg.norm(bag, axis=1, keepdims=True), 1e-6)
+        out = bag + self.topic_weight * self.topic
+        out /= np.linalg.norm(out, axis=1, keepdims=True)
+        self.seconds += time.perf_counter() - t
+        self.calls += 1
+        return np.ascontiguousarray(out, dtype=np.float32)
+
+
+class NoModel:
+    """Stands in for the encoder: prepare only reads ``.name`` when ``embed=`` is given."""
+
+    name = "hash-embed (bench)"
+
+    def encode(self, texts, progress=None):  # pragma: no cover - never called
+        raise AssertionError("the bench passes embed=")
+
+
+def engine_fingerprint() -> str:
+    """sha1 of compare/*.py, so a result can be tied to the engine version it measured."""
+    import hashlib
+
+    h = hashlib.sha1()
+    for f in sorted((ROOT / "compare").glob("*.py")):
+        h.update(f.name.encode() + f.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def dense_sim(nb, n_articles: int) -> np.ndarray:
+    """(n_queries, n_articles) best cosine per article from a Neighbours, dense (one column per
+    article) or sparse (with an ``article`` table); -inf where none was found."""
+    article = getattr(nb, "article", None)
+    if article is None:
+        return nb.sim
+    out = np.full((len(nb.sim), n_articles), -np.inf, dtype=np.float32)
+    r, c = np.nonzero(article >= 0)
+    out[r, article[r, c]] = nb.sim[r, c]
+    return out
+
+
+def neighbours_mb(nb) -> float:
+    import dataclasses
+
+    return sum(getattr(nb, f.name).nbytes for f in dataclasses.fields(nb)) / 2**20
+
+
+# Part: search -------------------------------------------------------------------------------
+
+def part_search(args) -> dict:
+    from compare import align
+
+    t = time.perf_counter()
+    U, arts, _ = clustered_units()
+    n_articles = int(arts.max()) + 1
+    print(f"search: {len(U):,} unit vectors in {n_articles:,} articles x 100 (generated in "
+          f"{time.perf_counter() - t:.1f}s), every unit a query; engine {engine_fingerprint()}", flush=True)
+    rng = np.random.default_rng(7)
+    out: dict = {"units": len(U), "articles": n_articles}
+    m = args.samples
+    sample = U[rng.choice(len(U), m, replace=False)]
+    # The truth for the sample: best cosine per article by brute force (articles are blocks of 100).
+    truth = (sample @ U.T).reshape(m, n_articles, -1).max(axis=2)
+
+    def quality(nb) -> tuple[float, float, float]:
+        got = dense_sim(nb, n_articles)
+        per_q = float(np.isfinite(got).sum(axis=1).mean())
+        res = []
+        for floor in (0.40, 0.55):  # the lowest cosine classify reads (conflict - TITLE_SLACK); support
+            hit = truth >= floor
+            res.append(float((got[hit] >= truth[hit] - 1e-4).mean()) if hit.any() else 1.0)
+        return per_q, res[0], res[1]
+
+    print(f"  true article pairs per query at cos >= 0.40: {(truth >= 0.40).sum(axis=1).mean():.1f}, "
+          f">= 0.55: {(truth >= 0.55).sum(axis=1).mean():.1f} (of {n_articles - 1})", flush=True)
+    real_make = align.make_index
+    variants = [
+        ("engine defaults", {}),
+        ("exact index (exact_limit=10**9)", {"exact_limit": 10**9}),
+        ("engine defaults, k=1,024", {"k": 1024}),
+    ]
+    rows = []
+    header = (f"  {'variant':34} {'index':>16} {'build s':>8} {'ms/query':>9} {'art/q':>6} "
+              f"{'kept>=.40':>10} {'kept>=.55':>10} {'100k q est s':>13}")
+    print(header, flush=True)
+    for label, kw in variants:
+        t = time.perf_counter()
+        index = real_make(U, kw.get("exact_limit", align.EXACT_LIMIT))
+        build = time.perf_counter() - t
+        align.make_index = lambda *_a, _i=index, **_k: _i  # noqa: E731 - search() reuses the built index
+        try:
+            t = time.perf_counter()
+            nb = align.search(U, arts, sample, n_articles, **kw)
+            dt = time.perf_counter() - t
+        finally:
+            align.make_index = real_make
+        per_q, kept40, kept55 = quality(nb)
+        est = build + dt / m * len(U)
+        rows.append({"variant": label, "index": type(index).__name__, "build_s": build, "ms_per_query": dt / m * 1000,
+                     "articles_per_query": per_q, "kept_040": kept40, "kept_055": kept55, "est_100k_s": est})
+        print(f"  {label:34} {type(index).__name__:>16} {build:>8.1f} {dt / m * 1000:>9.2f} {per_q:>6.0f} "
+              f"{kept40:>10.2%} {kept55:>10.2%} {est:>13,.0f}", flush=True)
+    out["variants"] = rows
+    if rows[0]["est_100k_s"] <= args.full_limit:
+        t = time.perf_counter()
+        nb = align.search(U, arts, U, n_articles)
+        dt = time.perf_counter() - t
+        out["full_s"] = dt
+        out["full_neighbours_mb"] = neighbours_mb(nb)
+        print(f"  full run, engine defaults: compare.align.search(100k units, 100k queries) = {dt:.1f}s, "
+              f"Neighbours {neighbours_mb(nb):,.0f} MB, peak RSS {rss_mb():,.0f} MB", flush=True)
+    else:
+        print(f"  (full run skipped: estimated {rows[0]['est_100k_s']:,.0f}s > --full-limit {args.full_limit:.0f}s)")
+    return out
+
+
+# Part: index --------------------------------------------------------------------------------
+
+def part_index(args) -> dict:
+    from compare import align
+
+    U, _, _ = clustered_units()
+    Q = held_out_queries(args.queries)
+    out = {}
+    import faiss
+
+    def hnsw(m: int, efc: int, efs: int):
+        index = faiss.IndexHNSWFlat(DIM, m, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = efc
+        index.hnsw.efSearch = efs
+        index.add(U)
+        return index
+
+    builders = (
+        ("IndexFlatIP (exact)", lambda: align.make_index(U, exact_limit=10**9)),
+        ("make_index(exact_limit=0)", lambda: align.make_index(U, exact_limit=0)),
+        ("HNSW M=32 efC=80 efS=128", lambda: hnsw(32, 80, 128)),
+        ("HNSW M=16 efC=40 efS=64", lambda: hnsw(16, 40, 64)),
+    )
+    for label, build_fn in builders:
+        t = time.perf_counter()
+        index = build_fn()
+        build = time.perf_counter() - t
+        res = {}
+        for k in (1, 10):
+            t = time.perf_counter()
+            D, Ix = index.search(Q, k)
+            res[k] = (time.perf_counter() - t, Ix)
+        if label.startswith("make_index"):
+            label = f"{label}: {type(index).__name__}"
+            if hasattr(index, "nprobe"):
+                label += f" nlist={index.nlist} nprobe={index.nprobe}"
+        out[label] = {"build_s": build, "search_k1_s": res[1][0], "search_k10_s": res[10][0], "I1": res[1][1], "I10": res[10][1]}
+    exact = out["IndexFlatIP (exact)"]
+    print(f"index: 100,000 vectors, {args.queries:,} held-out queries, {os.cpu_count()} cores; engine {engine_fingerprint()}")
+    print(f"  {'index':48} {'build s':>8} {'search k=1 s':>13} {'search k=10 s':>14} {'recall@1':>9} {'recall@10':>10}")
+    for label, r in out.items():
+        r["recall_at_1"] = float((r["I1"][:, 0] == exact["I1"][:, 0]).mean())
+        r["recall_at_10"] = float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(r["I10"], exact["I10"], strict=True)]))
+        print(f"  {label:48} {r['build_s']:>8.2f} {r['search_k1_s']:>13.3f} {r['search_k10_s']:>14.3f} "
+              f"{r['recall_at_1']:>9.4f} {r['recall_at_10']:>10.4f}")
+    print("  (recall against IndexFlatIP's answers; recall@10 = overlap of the top 10)")
+    return {k: {kk: vv for kk, vv in v.items() if not kk.startswith("I")} for k, v in out.items()}
+
+
+# Part: prepare ------------------------------------------------------------------------------
+
+def _patch_limits() -> None:
+    from compare import corpus, pipeline
+
+    pipeline.MAX_SENTENCES = 10**9
+    corpus.MAX_OUTLETS = 10**9
+
+
+def story(n_articles: int, per_article: int = 100, seed: int = 0):
+    from stages import synth_story
+
+    return synth_story(n_articles, seed, sentences=(per_article, per_article))
+
+
+def prepare_child(n: int, per_article: int) -> None:
+    """One size, in its own process: prints a JSON line per finished step."""
+    from compare.pipeline import compare_evidence, prepare
+    from compare.segment import segment
+    from compare.types import Settings
+
+    _patch_limits()
+
+    def say(**kw):
+        print("STEP " + json.dumps(kw), flush=True)
+
+    t = time.perf_counter()
+    articles = story(n, per_article)
+    n_sent = sum(len(segment(a, i)) for i, a in enumerate(articles))
+    say(step="story", articles=n, sentences=n_sent, seconds=time.perf_counter() - t, rss_mb=rss_mb())
+    emb = HashEmbed()
+    t = time.perf_counter()
+    ev = prepare(articles, NoModel(), embed=emb)
+    dt = time.perf_counter() - t
+    say(step="prepare", seconds=dt - emb.seconds, embed_seconds=emb.seconds, units=len(ev.units),
+        queries=len(ev.query_units), rss_mb=rss_mb(),
+        neighbours_mb=(ev.neighbours.sim.nbytes + ev.neighbours.unit.nbytes) / 2**20,
+        vectors_mb=ev.vectors.nbytes / 2**20)
+    t = time.perf_counter()
+    comparison = compare_evidence(ev, Settings())
+    dt = time.perf_counter() - t
+    statuses: dict[str, int] = {}
+    for claims in comparison.claims:
+        for c in claims:
+            statuses[c.status.value] = statuses.get(c.status.value, 0) + 1
+    say(step="classify", seconds=dt, rss_mb=rss_mb(), statuses=statuses)
+
+
+def part_prepare(args) -> dict:
+    results = []
+    for n in args.sizes:
+        cmd = [sys.executable, __file__, "--child", str(n), "--per-article", str(args.per_article)]
+        t = time.perf_counter()
+        steps: dict = {"articles": n}
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        timed_out = False
+        try:
+            stdout, stderr = proc.communicate(timeout=args.timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            stdout, stderr = proc.communicate()
+            timed_out = True
+        for line in stdout.splitlines():
+            if line.startswith("STEP "):
+                s = json.loads(line[5:])
+                steps[s.pop("step")] = s
+        steps["wall_s"] = time.perf_counter() - t
+        steps["timed_out"] = timed_out
+        if proc.returncode not in (0, None) and not timed_out:
+            steps["error"] = stderr.strip().splitlines()[-1] if stderr.strip() else f"exit {proc.returncode}"
+        results.append(steps)
+        p, c = steps.get("prepare", {}), steps.get("classify", {})
+        print(f"[{n} articles: {'TIMED OUT after ' + str(args.timeout) + 's, ' if timed_out else ''}"
+              f"prepare {p.get('seconds', float('nan')):.1f}s, classify {c.get('seconds', float('nan')):.1f}s]",
+              file=sys.stderr, flush=True)
+    print(f"prepare + compare_evidence, {args.per_article} sentences per article, embed= hashed vectors (time excluded)")
+    print(f"  {'articles':>8} {'sentences':>10} {'units':>8} {'queries':>8} {'prepare s':>10} {'classify s':>11} "
+          f"{'total s':>9} {'Neighbours MB':>14} {'peak RSS MB':>13}")
+    for r in results:
+        p, c = r.get("prepare", {}), r.get("classify", {})
+        tot = p.get("seconds", math.nan) + c.get("seconds", math.nan)
+        rss = c.get("rss_mb") or p.get("rss_mb") or r.get("story", {}).get("rss_mb", math.nan)
+        note = "  (timed out)" if r["timed_out"] else (f"  ({r['error']})" if "error" in r else "")
+        print(f"  {r['articles']:>8} {r.get('story', {}).get('sentences', 0):>10,} {p.get('units', 0):>8,} "
+              f"{p.get('queries', 0):>8,} {p.get('seconds', math.nan):>10.1f} {c.get('seconds', math.nan):>11.1f} "
+              f"{tot:>9.1f} {p.get('neighbours_mb', math.nan):>14.1f} {rss:>13.0f}{note}")
+    done = [r for r in results if "classify" in r]
+    if len(done) >= 2:
+        x = np.log([r["story"]["sentences"] for r in done])
+        print("  fitted growth (time ~ sentences^b over the finished sizes) and extrapolation to 100,000 sentences:")
+        for key in ("prepare", "classify"):
+            y = np.log([max(r[key]["seconds"], 1e-3) for r in done])
+            b, a = np.polyfit(x, y, 1)
+            print(f"    {key:9} b = {b:.2f}   -> {math.exp(a) * 100_000 ** b:,.0f}s at 100,000 sentences / 1,000 articles")
+        y = np.log([r["classify"]["rss_mb"] for r in done])
+        b, a = np.polyfit(x, y, 1)
+        print(f"    {'peak RSS':9} b = {b:.2f}   -> {math.exp(a) * 100_000 ** b:,.0f} MB")
+    return {"sizes": results}
+
+
+def part_profile(args) -> dict:
+    import cProfile
+    import io
+    import pstats
+
+    from compare.pipeline import compare_evidence, prepare
+    from compare.types import Settings
+
+    _patch_limits()
+    n = args.sizes[0]
+    articles = story(n, args.per_article)
+    emb = HashEmbed()
+    emb([a.text for a in articles])  # build most of the vocabulary outside the profile
+    pr = cProfile.Profile()
+    pr.enable()
+    compare_evidence(prepare(articles, NoModel(), embed=emb), Settings())
+    pr.disable()
+    buf = io.StringIO()
+    pstats.Stats(pr, stream=buf).sort_stats("cumulative").print_stats(10)
+    text = "\n".join(line for line in buf.getvalue().splitlines() if line.strip())
+    print(f"profile: prepare + compare_evidence, {n} articles x {args.per_article} sentences (cProfile, top 10 by cumtime)")
+    print(text.replace(str(ROOT) + "/", ""))
+    return {}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--part", choices=("all", "search", "prepare", "index", "profile"), default="all")
+    p.add_argument("--sizes", type=int, nargs="+", default=[50, 100, 200, 400], help="articles per story (prepare)")
+    p.add_argument("--per-article", type=int, default=100)
+    p.add_argument("--timeout", type=float, default=600, help="seconds per size (prepare)")
+    p.add_argument("--samples", type=int, default=1000, help="query sample for the search variants")
+    p.add_argument("--full-limit", type=float, default=600, help="run the full 100k search if estimated below this")
+    p.add_argument("--queries", type=int, default=2000, help="held-out queries (index)")
+    p.add_argument("--json", type=Path)
+    p.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.child is not None:
+        prepare_child(args.child, args.per_article)
+        return 0
+    out = {"cores": os.cpu_count()}
+    parts = ("search", "index", "prepare", "profile") if args.part == "all" else (args.part,)
+    for part in parts:
+        t = time.perf_counter()
+        if part == "profile" and args.part == "all":
+            args.sizes = [50]
+        out[part] = {"search": part_search, "index": part_index, "prepare": part_prepare, "profile": part_profile}[part](args)
+        print(f"({part}: {time.perf_counter() - t:.0f}s, peak RSS {rss_mb():,.0f} MB)\n", flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=1, default=float))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
