@@ -33,7 +33,6 @@ import json
 import math
 import os
 import re
-import resource
 import subprocess
 import sys
 import time
@@ -41,24 +40,13 @@ import zlib
 from pathlib import Path
 
 import numpy as np
+from memory import rss_mb  # bench/memory.py
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 DIM = 384
-
-
-def rss_mb() -> float:
-    """Peak resident set size of this process image, MB: VmHWM from /proc (reset at exec, unlike
-    ru_maxrss, which a child started by a big parent inherits), else ru_maxrss."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # Vectors ------------------------------------------------------------------------------------

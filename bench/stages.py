@@ -47,7 +47,6 @@ import json
 import os
 import random
 import re
-import resource
 import statistics
 import subprocess
 import sys
@@ -55,6 +54,8 @@ import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+
+from memory import rss_mb  # bench/memory.py
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -180,18 +181,6 @@ def engine_fingerprint() -> str:
     return h.hexdigest()[:12]
 
 
-def _rss_mb() -> float:
-    """Peak resident set size of this process image, MB: VmHWM from /proc (reset at exec, unlike
-    ru_maxrss, which a child inherits from its parent), else ru_maxrss."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
-
-
 def clear_caches() -> int:
     """Empty every functools cache in the engine's modules; returns how many were cleared."""
     n = 0
@@ -232,7 +221,7 @@ def measure(n_outlets: int, repeats: int, seed: int = 0) -> dict:
     model = SentenceTransformerEncoder()
     st = model._load()
     model.encode([t for texts in pool.values() for t in texts][:128])  # load + warm; not timed
-    rss_model = _rss_mb()
+    rss_model = rss_mb()
     settings = Settings()
 
     sentences = [segment(a, i) for i, a in enumerate(articles)]
@@ -332,7 +321,7 @@ def measure(n_outlets: int, repeats: int, seed: int = 0) -> dict:
     med = {k: statistics.median(v) for k, v in times.items()}
     cpu_med = {k: statistics.median(v) for k, v in cpu.items()}
     return {**info, "median_s": med, "all_s": times, "cpu_median_s": cpu_med, "tracemalloc_peak_mb": peak / 2**20,
-            "rss_after_model_mb": rss_model, "rss_peak_mb": _rss_mb(),
+            "rss_after_model_mb": rss_model, "rss_peak_mb": rss_mb(),
             "loadavg_before": load_before, "loadavg_after": os.getloadavg()[0]}
 
 
