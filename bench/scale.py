@@ -13,7 +13,8 @@ search   100,000 unit vectors (dim 384, float32, L2-normalised) in 1,000 article
          cosine ~0.85, other pairs ~0.25, like sentence embeddings of one story), every unit a
          query, as in a story of 100,000 sentences. compare.align.search is timed on a query
          sample (the index built once, outside) and extrapolated, then run in full when the
-         estimate allows. Quality: of the article pairs whose true best cosine (brute force) is
+         estimate allows; "faiss" is the share of the call spent in the index's own
+         search. Quality: of the article pairs whose true best cosine (brute force) is
          >= 0.40 / >= 0.55, the share the search returns with that cosine.
 prepare  compare.pipeline.prepare (with ``embed=`` returning hashed bag-of-words vectors, so
          texts that share words are close) + compare_evidence on synthetic stories of N
@@ -164,6 +165,26 @@ def dense_sim(nb, n_articles: int) -> np.ndarray:
     return out
 
 
+class TimedIndex:
+    """Wraps a faiss index: counts the time spent in its ``search`` (the rest of
+    compare.align.search is numpy post-processing)."""
+
+    def __init__(self, index) -> None:
+        self.index = index
+        self.seconds = 0.0
+        self.k: set[int] = set()
+
+    def search(self, x, k):
+        t = time.perf_counter()
+        out = self.index.search(x, k)
+        self.seconds += time.perf_counter() - t
+        self.k.add(int(k))
+        return out
+
+    def __getattr__(self, name):
+        return getattr(self.index, name)
+
+
 def neighbours_mb(nb) -> float:
     import dataclasses
 
@@ -205,14 +226,15 @@ def part_search(args) -> dict:
         ("engine defaults, k=1,024", {"k": 1024}),
     ]
     rows = []
-    header = (f"  {'variant':34} {'index':>16} {'build s':>8} {'ms/query':>9} {'art/q':>6} "
+    header = (f"  {'variant':34} {'index':>16} {'k':>5} {'build s':>8} {'ms/query':>9} {'faiss':>6} {'art/q':>6} "
               f"{'kept>=.40':>10} {'kept>=.55':>10} {'100k q est s':>13}")
     print(header, flush=True)
     for label, kw in variants:
         t = time.perf_counter()
         index = real_make(U, kw.get("exact_limit", align.EXACT_LIMIT))
         build = time.perf_counter() - t
-        align.make_index = lambda *_a, _i=index, **_k: _i  # noqa: E731 - search() reuses the built index
+        timed = TimedIndex(index)
+        align.make_index = lambda *_a, _i=timed, **_k: _i  # noqa: E731 - search() reuses the built index
         try:
             t = time.perf_counter()
             nb = align.search(U, arts, sample, n_articles, **kw)
@@ -221,9 +243,12 @@ def part_search(args) -> dict:
             align.make_index = real_make
         per_q, kept40, kept55 = quality(nb)
         est = build + dt / m * len(U)
-        rows.append({"variant": label, "index": type(index).__name__, "build_s": build, "ms_per_query": dt / m * 1000,
+        k_used = ",".join(str(k) for k in sorted(timed.k))
+        rows.append({"variant": label, "index": type(index).__name__, "k": k_used, "faiss_share": timed.seconds / dt,
+                     "build_s": build, "ms_per_query": dt / m * 1000,
                      "articles_per_query": per_q, "kept_040": kept40, "kept_055": kept55, "est_100k_s": est})
-        print(f"  {label:34} {type(index).__name__:>16} {build:>8.1f} {dt / m * 1000:>9.2f} {per_q:>6.0f} "
+        print(f"  {label:34} {type(index).__name__:>16} {k_used:>5} {build:>8.1f} {dt / m * 1000:>9.2f} "
+              f"{timed.seconds / dt:>6.0%} {per_q:>6.0f} "
               f"{kept40:>10.2%} {kept55:>10.2%} {est:>13,.0f}", flush=True)
     out["variants"] = rows
     if rows[0]["est_100k_s"] <= args.full_limit:

@@ -1,6 +1,6 @@
 """Per-stage cost of one comparison on synthetic stories of 5, 20 and 100 outlets.
 
-    .venv/bin/python bench/stages.py                     # 5, 20, 100 outlets (about 6-10 min on 2 cores)
+    .venv/bin/python bench/stages.py                     # 5, 20, 100 outlets (~10 min on a quiet 2-core machine)
     .venv/bin/python bench/stages.py --sizes 20 --repeats 5
     .venv/bin/python bench/stages.py --json out.json     # also write the raw medians
     .venv/bin/python bench/stages.py --encode-paths      # where the embedding time goes (20 outlets)
