@@ -86,13 +86,14 @@ def fold(word: str) -> str:
     return NAME_VARIANTS.get(w, w)
 
 
+@lru_cache(maxsize=131072)
 def same_name(a: str, b: str) -> bool:
     """Spelling variants of one name (Zelensky/Zelenskiy, Svyrydenko/Svyridenko) count as the same."""
     a, b = fold(a), fold(b)
     if a == b:
         return True
-    if min(len(a), len(b)) < 5:
-        return False
+    if min(len(a), len(b)) < 5 or 2 * min(len(a), len(b)) < 0.8 * (len(a) + len(b)):
+        return False  # the ratio cannot reach 0.8 (its upper bound is 2*min/(len a + len b))
     return SequenceMatcher(None, a, b).ratio() >= 0.8
 
 

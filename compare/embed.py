@@ -86,16 +86,22 @@ class SentenceTransformerEncoder:
         dim = model.get_embedding_dimension() if hasattr(model, "get_embedding_dimension") else None
         if not texts:
             return np.zeros((0, dim or 0), dtype=np.float32)
-        out = []
+        # Chunks (for progress) are cut from the texts sorted by length, so every batch pads
+        # little, as one big encode call would; the rows are put back in input order.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), 0), dtype=np.float32)
         step = max(self.batch_size * 4, 256)
-        for i in range(0, len(texts), step):
-            chunk = list(texts[i : i + step])
-            vecs = model.encode(chunk, batch_size=self.batch_size, normalize_embeddings=True,
-                                convert_to_numpy=True, show_progress_bar=False)
-            out.append(np.asarray(vecs, dtype=np.float32))
+        for i in range(0, len(order), step):
+            rows = order[i : i + step]
+            vecs = np.asarray(model.encode([texts[r] for r in rows], batch_size=self.batch_size,
+                                           normalize_embeddings=True, convert_to_numpy=True,
+                                           show_progress_bar=False), dtype=np.float32)
+            if out.shape[1] == 0:
+                out = np.zeros((len(texts), vecs.shape[1]), dtype=np.float32)
+            out[rows] = vecs
             if progress:
                 progress(min(i + step, len(texts)), len(texts))
-        return np.vstack(out)
+        return out
 
 
 def default_cache_dir() -> Path:
