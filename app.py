@@ -10,7 +10,6 @@ import os
 from dataclasses import astuple
 from pathlib import Path
 
-import numpy as np
 import streamlit as st
 
 from compare import Article, CompareError, Settings, Status, compare_evidence, list_stories, load_story, save_story
@@ -18,7 +17,7 @@ from compare.charts import coverage_heatmap, pair_similarity, status_bars
 from compare.corpus import article_from_bytes, corpora_dir, make_article
 from compare.embed import get_encoder, model_from_env
 from compare.fetch import fetch_article
-from compare.pipeline import embed_texts, prepare
+from compare.pipeline import prepare_cached
 from compare.render import escape_markdown as md
 from compare.render import legend_html, side_by_side_html
 from compare.tables import coverage_matrix, divergence_table, match_table, summary_table, to_csv_text
@@ -30,22 +29,18 @@ BUILD = "Build your own story"
 st.set_page_config(page_title="story-compare", layout="wide")
 
 
-# Cached resources: the model once per process; embeddings and evidence per distinct text.
+# Cached resources: the model once per process; evidence per distinct story (on disk too, so a
+# restarted dashboard reads it back; embeddings are cached per text by the encoder).
 @st.cache_resource(show_spinner=False)
 def encoder_for(model: str):
     return get_encoder(model)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def embeddings(model: str, texts: tuple[str, ...]) -> np.ndarray:
-    return embed_texts(list(texts), encoder_for(model))
 
 
 # Evidence and verdicts are frozen and only read, so they are shared, not copied, per rerun.
 @st.cache_resource(show_spinner=False, max_entries=32)
 def evidence(model: str, articles: tuple[tuple[str, ...], ...]):
     arts = [Article(*a) for a in articles]
-    return prepare(arts, encoder_for(model), embed=lambda texts: embeddings(model, tuple(texts)))
+    return prepare_cached(arts, encoder_for(model))
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)

@@ -28,8 +28,11 @@ the repeats (time.perf_counter):
 
 and, for the whole thing:
 
-- e2e cold    compare.pipeline.prepare + compare_evidence with a fresh cache
-- e2e warm    the same with a new CachedEncoder on the cache the cold run filled
+- e2e cold    compare.pipeline.compare_story (the orchestrator) on a fresh cache folder
+- e2e warm    the same story again with a new CachedEncoder on the folder the cold run filled:
+              embeddings, evidence and verdicts are all read back (compare.store)
+- warm, new settings   the same, with the support margin moved: evidence read back, classified anew
+- warm, embeddings only  prepare + compare_evidence on the warm embedding cache, no result store
 - raw units   SentenceTransformer.encode of the distinct unit texts, one call, same batch size
 - raw sents   SentenceTransformer.encode of the distinct sentence texts only
 - chunked     SentenceTransformerEncoder.encode (the engine's chunked call, no cache)
@@ -53,6 +56,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from dataclasses import replace
 from pathlib import Path
 
 from memory import rss_mb  # bench/memory.py
@@ -210,7 +214,7 @@ def measure(n_outlets: int, repeats: int, seed: int = 0) -> dict:
     from compare import details
     from compare.align import build_units, pair_background, search
     from compare.embed import CachedEncoder, EmbeddingCache, SentenceTransformerEncoder
-    from compare.pipeline import WINDOWS, compare_evidence, embed_texts, prepare
+    from compare.pipeline import WINDOWS, compare_evidence, compare_story, embed_texts, prepare
     from compare.segment import segment
     from compare.tables import divergence_table, summary_table
     from compare.types import Settings
@@ -250,7 +254,10 @@ def measure(n_outlets: int, repeats: int, seed: int = 0) -> dict:
         times.setdefault(name, []).append(value)
         cpu.setdefault(name, []).append(_timed.cpu)  # type: ignore[attr-defined]
 
-    def e2e(enc) -> object:
+    def e2e(enc, s=settings) -> object:
+        return compare_story(articles, s, enc)  # the orchestrator: embedding cache + result store
+
+    def e2e_no_store(enc) -> object:
         return compare_evidence(prepare(articles, enc), settings)
 
     def tables(comparison) -> tuple:
@@ -298,6 +305,13 @@ def measure(n_outlets: int, repeats: int, seed: int = 0) -> dict:
             warm = CachedEncoder(model, EmbeddingCache(model.name, Path(d)))
             dt, _ = _timed(e2e, warm)
             add("e2e_warm", dt)
+            assert warm.encoded == 0, "the warm run encoded texts"
+            clear_caches()
+            dt, _ = _timed(e2e, warm, replace(settings, margin=settings.margin + 0.05))
+            add("e2e_warm_settings", dt)
+            clear_caches()
+            dt, _ = _timed(e2e_no_store, warm)
+            add("e2e_warm_embeddings", dt)
             assert warm.encoded == 0, "the warm run encoded texts"
         dt, _ = _timed(st.encode, distinct, batch_size=model.batch_size, normalize_embeddings=True,
                        convert_to_numpy=True, show_progress_bar=False)
@@ -421,7 +435,8 @@ def report(results: list[dict], help_times: list[float] | None) -> str:
     for key, label in STAGES:
         lines.append(f"{label:28}" + "".join(f"{r['median_s'][key] * 1000:>14.1f}" for r in results))
     for key, label in (("prepare_no_embed", "prepare, embed= precomputed"), ("e2e_cold", "end-to-end cold"),
-                       ("e2e_warm", "end-to-end warm"), ("raw_units", "raw encode, unit texts"),
+                       ("e2e_warm", "end-to-end warm"), ("e2e_warm_settings", "warm, new settings"),
+                       ("e2e_warm_embeddings", "warm, embeddings only"), ("raw_units", "raw encode, unit texts"),
                        ("raw_sentences", "raw encode, sentences"), ("chunked_encode", "engine encode (chunked)")):
         lines.append(f"{label:28}" + "".join(f"{r['median_s'][key] * 1000:>14.1f}" for r in results))
     lines.append("")
@@ -442,6 +457,8 @@ def report(results: list[dict], help_times: list[float] | None) -> str:
         f"{r['cpu_median_s']['e2e_cold'] / r['cpu_median_s']['raw_units']:>14.2f}" for r in results))
     ratio("cold e2e / raw sentences", "e2e_cold", "raw_sentences")
     ratio("cold / warm", "e2e_cold", "e2e_warm")
+    ratio("cold / warm, new settings", "e2e_cold", "e2e_warm_settings")
+    ratio("cold / warm, embeddings only", "e2e_cold", "e2e_warm_embeddings")
     lines.append(f"{'  same, on CPU time':28}" + "".join(
         f"{r['cpu_median_s']['e2e_cold'] / r['cpu_median_s']['e2e_warm']:>14.2f}" for r in results))
     ratio("chunked / raw units", "chunked_encode", "raw_units")

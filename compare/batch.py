@@ -17,6 +17,7 @@ from pathlib import Path
 from .corpus import article_files, list_stories, load_story
 from .embed import Encoder
 from .pipeline import compare_story
+from .store import engine_version
 from .tables import DIVERGENCE_COLUMNS, divergence_table, to_csv_text, write_atomic, write_parquet
 from .types import CompareError, Settings
 
@@ -36,8 +37,8 @@ class BatchResult:
 
 
 def fingerprint(folder: Path, model: str, settings: Settings) -> str:
-    """Hash of a story's article files, the model and the settings."""
-    h = hashlib.sha256(json.dumps([model, asdict(settings)], sort_keys=True).encode())
+    """Hash of a story's article files, the model, the settings and the engine version."""
+    h = hashlib.sha256(json.dumps([model, asdict(settings), engine_version()], sort_keys=True).encode())
     for f in article_files(folder):
         h.update(f.name.encode())
         h.update(f.read_bytes())

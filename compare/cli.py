@@ -213,7 +213,7 @@ def print_report(comparison, summary, show: int) -> None:  # noqa: ANN001 - Comp
 def cmd_eval(args: argparse.Namespace) -> int:
     from .corpus import corpora_dir, list_stories, load_story
     from .evaluate import load_gold, score_story, total
-    from .pipeline import compare_evidence, prepare
+    from .pipeline import compare_evidence, prepare_cached
 
     root = args.corpora or corpora_dir()
     settings = _settings(args)
@@ -223,7 +223,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         gold = load_gold(folder)
         if gold:
             story = load_story([folder])
-            ev = prepare(story.articles, encoder, ProgressBar(f"embedding {story.name}", enabled=not args.quiet))
+            ev = prepare_cached(story.articles, encoder, ProgressBar(f"embedding {story.name}", enabled=not args.quiet))
             stories.append((story, ev, gold))
     if not stories:
         raise CompareError(f"{root}: no story has a gold.toml")

@@ -14,6 +14,7 @@ from .claims import Evidence, classify, wire_groups
 from .corpus import check_story
 from .embed import Encoder, Progress, get_encoder
 from .segment import segment
+from .store import store_for, story_key
 from .types import Article, CompareError, Comparison, Settings
 
 TWIN_COSINE = 0.93
@@ -93,6 +94,23 @@ def prepare(articles: Sequence[Article], encoder: Encoder, progress: Progress | 
     )
 
 
+def prepare_cached(articles: Sequence[Article], encoder: Encoder, progress: Progress | None = None,
+                   windows: Sequence[int] = WINDOWS) -> Evidence:
+    """``prepare``, read from the result store when this story was prepared before with this
+    model and engine (see compare.store); stored after computing otherwise."""
+    store = store_for(encoder)
+    if store is None:
+        return prepare(articles, encoder, progress, windows=windows)
+    key = story_key(articles, encoder.name, tuple(windows))
+    ev = store.get("evidence", key, Evidence)
+    if ev is None:
+        ev = prepare(articles, encoder, progress, windows=windows)
+        store.put("evidence", key, ev)
+    elif progress:
+        progress(1, 1)
+    return ev
+
+
 def compare_evidence(ev: Evidence, settings: Settings, story: str = "story") -> Comparison:
     """Classify prepared evidence under ``settings`` (cheap; no model)."""
     return Comparison(
@@ -108,7 +126,16 @@ def compare_story(articles: Sequence[Article], settings: Settings | None = None,
     outlets, its best match in each other outlet, conflicting details and added details.
 
     ``encoder`` defaults to the configured model (``COMPARE_MODEL`` or the bundled
-    all-MiniLM-L6-v2) behind the disk cache."""
+    all-MiniLM-L6-v2) behind the disk cache. With a disk cache, the prepared evidence and the
+    verdicts are stored too (compare.store): the same story again, with the same model,
+    engine and settings, is read back, not recomputed."""
     encoder = encoder or get_encoder()
-    ev = prepare(articles, encoder, progress)
-    return compare_evidence(ev, settings or Settings(), story)
+    settings = settings or Settings()
+    store = store_for(encoder)
+    key = story_key(articles, encoder.name, tuple(WINDOWS), settings, story)
+    if store is not None and (done := store.get("comparison", key, Comparison)) is not None:
+        return done
+    comparison = compare_evidence(prepare_cached(articles, encoder, progress), settings, story)
+    if store is not None:
+        store.put("comparison", key, comparison)
+    return comparison
