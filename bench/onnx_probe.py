@@ -198,7 +198,40 @@ def main(argv: list[str] | None = None) -> int:
         t_q, v_q = timed_encode(q, texts, args.repeats)
         mean, low = agreement(v_torch, v_q)
         print(f"  {'torch dynamic int8 (offline what-if)':36} {t_q:>9.2f} {t_torch / t_q:>9.2f} {mean:>9.4f} {low:>9.4f}")
+        same, total = status_agreement(model, q)
+        print(f"\nstatus agreement with the default model over the bundled stories (the bar is 99%):\n"
+              f"  torch dynamic int8: {same}/{total} sentences = {same / total:.1%}")
     return 0
+
+
+def status_agreement(reference, candidate) -> tuple[int, int]:
+    """How many sentences of the bundled stories get the same status from the engine when the
+    embeddings come from ``candidate`` instead of ``reference`` (both SentenceTransformer)."""
+    import numpy as np
+
+    from compare import list_stories, load_story
+    from compare.corpus import corpora_dir
+    from compare.pipeline import compare_evidence, prepare
+    from compare.types import Settings
+
+    class Wrap:
+        def __init__(self, model, name):
+            self.model, self.name = model, name
+
+        def encode(self, texts, progress=None):
+            return np.asarray(self.model.encode(list(texts), batch_size=64, normalize_embeddings=True,
+                                                show_progress_bar=False), dtype=np.float32)
+
+    same = total = 0
+    for folder in list_stories(corpora_dir()):
+        story = load_story([folder])
+        a, b = (compare_evidence(prepare(story.articles, Wrap(m, n)), Settings(), story.name)
+                for m, n in ((reference, "default"), (candidate, "candidate")))
+        for ca, cb in zip(a.claims, b.claims, strict=True):
+            for x, y in zip(ca, cb, strict=True):
+                same += x.status == y.status
+                total += 1
+    return same, total
 
 
 if __name__ == "__main__":

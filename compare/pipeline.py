@@ -106,8 +106,6 @@ def prepare_cached(articles: Sequence[Article], encoder: Encoder, progress: Prog
     if ev is None:
         ev = prepare(articles, encoder, progress, windows=windows)
         store.put("evidence", key, ev)
-    elif progress:
-        progress(1, 1)
     return ev
 
 
