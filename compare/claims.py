@@ -45,8 +45,8 @@ class Evidence:
     """Unit index of each query row (the query rows are the sentence and clause units)."""
     neighbours: Neighbours
     """Best unit per article for every query row."""
-    background: tuple[np.ndarray, np.ndarray]
-    """(median, spread) of unrelated-pair cosine per article pair, each (n, n)."""
+    background: np.ndarray
+    """(n, n) median cosine of unrelated sentence pairs per article pair."""
     terms: tuple[frozenset[str], ...]
     """Content terms of each unit (for the lexical part of the support score)."""
     article_terms: tuple[frozenset[str], ...]
@@ -74,7 +74,7 @@ def thresholds(ev: Evidence, settings: Settings) -> tuple[np.ndarray, np.ndarray
     if not settings.calibrate:
         flat = np.full((n, n), settings.support, dtype=np.float32)
         return flat, flat
-    med = np.minimum(ev.background[0], BACKGROUND_CAP)
+    med = np.minimum(ev.background, BACKGROUND_CAP)
     return med + settings.margin, np.maximum(settings.support, med + settings.clause_margin)
 
 
