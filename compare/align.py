@@ -16,9 +16,20 @@ import numpy as np
 from .segment import split_clauses
 from .types import Sentence, Unit
 
-EXACT_LIMIT = 50_000
-"""Up to this many units the index is exact (faiss.IndexFlatIP); above it, IVF."""
-
+EXACT_LIMIT = 20_000
+"""Up to this many distinct unit vectors the index is exact (faiss.IndexFlatIP); above it,
+HNSW (bench/scale.py --part index: at 100k vectors on 2 cores, flat search costs ~0.5 ms a
+query and the IVF path more, while HNSW M=16 builds in ~8 s and answers in ~0.05-0.2 ms)."""
+SMALL_STORY = 4096
+"""Up to this many units every query is compared with every unit (each article's best is
+exact); above it the search keeps the ``DEPTH`` nearest units of each query."""
+DEPTH = 32
+"""Nearest units kept per query in a story of more than ``SMALL_STORY`` units: the classifier
+reads a handful of counterparts per sentence, and the cost and memory of classification grow
+with queries x depth."""
+HNSW_M = 16
+HNSW_EF_CONSTRUCTION = 40
+HNSW_EF_SEARCH = 96
 
 def build_units(sentences: Sequence[Sequence[Sentence]], windows: Sequence[int] = (2, 3),
                 clauses: bool = True) -> list[Unit]:
@@ -50,9 +61,9 @@ class Neighbours:
     sim: np.ndarray
     """(n_queries, width) float32: best cosine per listed article; -inf in padding."""
     unit: np.ndarray
-    """(n_queries, width) int64: index into the unit list of that best counterpart; -1 in padding."""
+    """(n_queries, width) int32: index into the unit list of that best counterpart; -1 in padding."""
     article: np.ndarray
-    """(n_queries, width) int64: the article of each entry; -1 in padding."""
+    """(n_queries, width) int32: the article of each entry; -1 in padding."""
 
     def row(self, r: int) -> dict[int, tuple[float, int]]:
         """{article: (cosine, unit)} for query row ``r``."""
@@ -63,8 +74,9 @@ class Neighbours:
 
 def make_index(vectors: np.ndarray, exact_limit: int = EXACT_LIMIT):
     """faiss index over L2-normalised rows (n, d): exact inner product (= cosine) while exact
-    is cheap; past ``exact_limit`` rows an inverted-file index (IVF, inner product) that
-    searches the 16 nearest of sqrt(n) clusters (recall against exact: bench/scale.py)."""
+    is cheap; past ``exact_limit`` rows a graph index (HNSW, inner product; recall against
+    exact: bench/scale.py). HNSW is built on all cores, so its answers may differ slightly
+    from run to run."""
     import faiss
 
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -73,15 +85,35 @@ def make_index(vectors: np.ndarray, exact_limit: int = EXACT_LIMIT):
     if n <= exact_limit:
         index = faiss.IndexFlatIP(d)
     else:
-        nlist = int(np.sqrt(n))
-        quantizer = faiss.IndexFlatIP(d)
-        ivf = faiss.IndexIVFFlat(quantizer, d, nlist, faiss.METRIC_INNER_PRODUCT)
-        rng = np.random.default_rng(0)
-        ivf.train(vectors[rng.choice(n, min(n, 40 * nlist), replace=False)])
-        ivf.nprobe = 16
-        index = ivf
+        index = faiss.IndexHNSWFlat(d, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = HNSW_EF_SEARCH
     index.add(vectors)
     return index
+
+
+def distinct_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first, inverse): the index of the first occurrence of each distinct row of ``x`` and,
+    per row, the number of its distinct row, so ``x[first][inverse] == x``. Rows are compared
+    bit for bit (wire copies embed to identical vectors)."""
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    if len(x) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    bits = x.view(np.uint32)
+    mult = np.random.default_rng(0).integers(1, 2**63, size=x.shape[1], dtype=np.uint64) | np.uint64(1)
+    h = np.empty(len(x), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for lo in range(0, len(x), 8192):
+            h[lo : lo + 8192] = (bits[lo : lo + 8192].astype(np.uint64) * mult).sum(axis=1, dtype=np.uint64)
+    _, first, inverse = np.unique(h, return_index=True, return_inverse=True)
+    # Number the distinct rows in order of first occurrence.
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    first, inverse = first[order], rank[inverse.ravel()]
+    if not all(np.array_equal(x[lo : lo + 8192], x[first[inverse[lo : lo + 8192]]]) for lo in range(0, len(x), 8192)):
+        return np.arange(len(x)), np.arange(len(x))  # a hash collision: no deduplication
+    return first, inverse
 
 
 def search(unit_vectors: np.ndarray, unit_articles: np.ndarray, queries: np.ndarray,
@@ -90,21 +122,23 @@ def search(unit_vectors: np.ndarray, unit_articles: np.ndarray, queries: np.ndar
 
     unit_vectors: (n_units, d) float32, L2-normalised; unit_articles: (n_units,) article index
     of each unit; queries: (n_queries, d). ``k`` defaults to every unit for small stories
-    (exact: each article's best is found) and beyond 4,096 units to three per article, between
-    128 and 512, so cost and memory grow with n_queries * k, not with the number of article pairs."""
+    (exact: each article's best is found) and beyond ``SMALL_STORY`` units to ``DEPTH``, so
+    cost and memory grow with n_queries * k, not with the number of article pairs."""
     n_units = len(unit_vectors)
     nq = len(queries)
     if k is None:
-        k = n_units if n_units <= 4096 else int(np.clip(3 * n_articles, 128, 512))
+        k = n_units if n_units <= SMALL_STORY else DEPTH
     k = max(1, min(k, n_units))
     if n_units == 0 or nq == 0:
         empty = np.zeros((nq, 0))
-        return Neighbours(empty.astype(np.float32), empty.astype(np.int64), empty.astype(np.int64))
+        return Neighbours(empty.astype(np.float32), empty.astype(np.int32), empty.astype(np.int32))
+    if k < n_units and n_units > SMALL_STORY:
+        return _search_distinct(unit_vectors, unit_articles, queries, n_articles, k, exact_limit)
     index = make_index(unit_vectors, exact_limit)
     width = min(k, n_articles)
     sim = np.full((nq, width), -np.inf, dtype=np.float32)
-    unit = np.full((nq, width), -1, dtype=np.int64)
-    art = np.full((nq, width), -1, dtype=np.int64)
+    unit = np.full((nq, width), -1, dtype=np.int32)
+    art = np.full((nq, width), -1, dtype=np.int32)
     step = max(1, 4_000_000 // k)  # bound the (step, k) result arrays
     for lo in range(0, nq, step):
         hi = min(nq, lo + step)
@@ -130,17 +164,62 @@ def search(unit_vectors: np.ndarray, unit_articles: np.ndarray, queries: np.ndar
     return Neighbours(sim, unit, art)
 
 
+def _search_distinct(unit_vectors: np.ndarray, unit_articles: np.ndarray, queries: np.ndarray,
+                     n_articles: int, k: int, exact_limit: int) -> Neighbours:
+    """``search`` for a large story: the index holds each distinct vector once and each
+    distinct query is searched once; a neighbour shared by several units stands for all of
+    them (in unit order) within the ``k`` nearest units. Rows list articles by descending
+    cosine."""
+    ufirst, uinv = distinct_rows(unit_vectors)
+    qfirst, qinv = distinct_rows(queries)
+    # Units of each distinct vector, in unit order.
+    members = np.argsort(uinv, kind="stable")
+    ptr = np.searchsorted(uinv[members], np.arange(len(ufirst) + 1))
+    index = make_index(unit_vectors[ufirst], exact_limit)
+    kd = min(k, len(ufirst))
+    nd = len(qfirst)
+    width = min(k, n_articles)
+    dsim = np.full((nd, width), -np.inf, dtype=np.float32)
+    dunit = np.full((nd, width), -1, dtype=np.int32)
+    dart = np.full((nd, width), -1, dtype=np.int32)
+    step = max(1, 2_000_000 // k)
+    for lo in range(0, nd, step):
+        hi = min(nd, lo + step)
+        D, Ix = index.search(np.ascontiguousarray(queries[qfirst[lo:hi]], dtype=np.float32), kd)
+        ok = Ix >= 0
+        nbr = np.where(ok, Ix, 0)
+        # Expand each neighbour into its units, up to k units per query in all.
+        count = np.where(ok, ptr[nbr + 1] - ptr[nbr], 0)
+        before = np.cumsum(count, axis=1) - count
+        take = np.clip(k - before, 0, count).ravel()
+        rows = np.repeat(np.repeat(np.arange(hi - lo), kd), take)
+        src = np.repeat(np.arange(take.size), take)
+        offset = np.arange(len(src)) - np.repeat(np.cumsum(take) - take, take)
+        ix = members[ptr[nbr.ravel()[src]] + offset]
+        d = D.ravel()[src]
+        arts = unit_articles[ix]
+        # Entries come in descending cosine within a row: the first per (row, article) is its best.
+        key = rows.astype(np.int64) * n_articles + arts
+        _, first = np.unique(key, return_index=True)
+        first.sort()
+        rows, ix, d, arts = rows[first], ix[first], d[first], arts[first]
+        starts = np.searchsorted(rows, np.arange(hi - lo))
+        pos = np.arange(len(rows)) - starts[rows]
+        dsim[lo + rows, pos] = d
+        dunit[lo + rows, pos] = ix
+        dart[lo + rows, pos] = arts
+    return Neighbours(dsim[qinv], dunit[qinv], dart[qinv])
+
+
 def pair_background(sentence_vectors: Sequence[np.ndarray], sample: int = 300, seed: int = 0,
-                    pairwise_limit: int = 60) -> tuple[np.ndarray, np.ndarray]:
+                    pairwise_limit: int = 60) -> np.ndarray:
     """Similarity of unrelated sentence pairs per article pair, for calibration.
 
-    sentence_vectors: per article, (n_i, d). Returns (median, spread), each
-    (n_articles, n_articles): the median cosine of the pair's cross pairs (most cross pairs are
-    unrelated; each sentence's best counterpart is left out) and the distance from the median
-    to its 90th percentile. At most ``sample``
-    sentences per article are used. Past ``pairwise_limit`` articles the pair's figure is the
-    mean of each article's figure against a sample of the whole story (linear, not quadratic,
-    in the number of articles)."""
+    sentence_vectors: per article, (n_i, d). Returns (n_articles, n_articles): the median
+    cosine of the pair's cross pairs (most cross pairs are unrelated; each sentence's best
+    counterpart is left out). At most ``sample`` sentences per article are used. Past
+    ``pairwise_limit`` articles the pair's figure is the mean of each article's figure against
+    a sample of the whole story (linear, not quadratic, in the number of articles)."""
     n = len(sentence_vectors)
     rng = np.random.default_rng(seed)
     picked = []
@@ -149,30 +228,24 @@ def pair_background(sentence_vectors: Sequence[np.ndarray], sample: int = 300, s
             v = v[rng.choice(len(v), sample, replace=False)]
         picked.append(v)
     med = np.zeros((n, n), dtype=np.float32)
-    spread = np.zeros((n, n), dtype=np.float32)
     if n > pairwise_limit:
         owner = np.concatenate([np.full(len(v), i) for i, v in enumerate(picked)])
         pool = np.vstack(picked)
         take = rng.choice(len(pool), min(len(pool), 4000), replace=False)
         pool, owner = pool[take], owner[take]
         m_a = np.zeros(n, dtype=np.float32)
-        s_a = np.zeros(n, dtype=np.float32)
         for a, v in enumerate(picked):
             if len(v) == 0:
                 continue
-            sims = (v[:50] @ pool[owner != a].T).ravel()
-            m_a[a] = np.median(sims)
-            s_a[a] = np.quantile(sims, 0.9) - m_a[a]
+            m_a[a] = np.median((v[:50] @ pool[owner != a].T).ravel())
         med = ((m_a[:, None] + m_a[None, :]) / 2).astype(np.float32)
-        spread = ((s_a[:, None] + s_a[None, :]) / 2).astype(np.float32)
         np.fill_diagonal(med, 0.0)
-        np.fill_diagonal(spread, 0.0)
-        return med, spread
+        return med
     # All pairs at once: m sentences per article (resampled with replacement when shorter),
-    # one (n*m, n*m) product, then the median and 90th percentile of each (a, b) block.
+    # one (n*m, n*m) product, then the median of each (a, b) block.
     m = min(50, max((len(v) for v in picked), default=0))
     if m == 0:
-        return med, spread
+        return med
     dim = next(v.shape[1] for v in picked if len(v))
     block = np.zeros((n, m, dim), dtype=np.float32)
     present = np.array([len(v) > 0 for v in picked])
@@ -185,10 +258,8 @@ def pair_background(sentence_vectors: Sequence[np.ndarray], sample: int = 300, s
         # Leave out each sentence's best counterpart: in short articles the real matches would
         # otherwise lift the "unrelated" background and hide them.
         sims = np.sort(sims, axis=3)[..., :-1]
-    mid, hi = np.quantile(sims.reshape(n, n, -1), [0.5, 0.9], axis=2)
-    mid, hi = (mid + mid.T) / 2, (hi + hi.T) / 2  # leaving out best matches is directional
+    mid = np.quantile(sims.reshape(n, n, -1), [0.5], axis=2)[0]  # float64, as before
+    mid = (mid + mid.T) / 2  # leaving out best matches is directional
     med = np.where(present[:, None] & present[None, :], mid, 0.0).astype(np.float32)
-    spread = np.where(present[:, None] & present[None, :], hi - mid, 0.0).astype(np.float32)
     np.fill_diagonal(med, 0.0)
-    np.fill_diagonal(spread, 0.0)
-    return med, spread
+    return med

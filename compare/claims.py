@@ -45,8 +45,8 @@ class Evidence:
     """Unit index of each query row (the query rows are the sentence and clause units)."""
     neighbours: Neighbours
     """Best unit per article for every query row."""
-    background: tuple[np.ndarray, np.ndarray]
-    """(median, spread) of unrelated-pair cosine per article pair, each (n, n)."""
+    background: np.ndarray
+    """(n, n) median cosine of unrelated sentence pairs per article pair."""
     terms: tuple[frozenset[str], ...]
     """Content terms of each unit (for the lexical part of the support score)."""
     article_terms: tuple[frozenset[str], ...]
@@ -74,7 +74,7 @@ def thresholds(ev: Evidence, settings: Settings) -> tuple[np.ndarray, np.ndarray
     if not settings.calibrate:
         flat = np.full((n, n), settings.support, dtype=np.float32)
         return flat, flat
-    med = np.minimum(ev.background[0], BACKGROUND_CAP)
+    med = np.minimum(ev.background, BACKGROUND_CAP)
     return med + settings.margin, np.maximum(settings.support, med + settings.clause_margin)
 
 
@@ -134,95 +134,192 @@ def wire_groups(twins: np.ndarray, share: float) -> tuple[tuple[int, ...], ...]:
     return tuple(tuple(g) for g in groups.values() if len(g) > 1)
 
 
+def _candidates(ev: Evidence, sids: np.ndarray, settings: Settings, t_sents: np.ndarray,
+                t_clauses: np.ndarray, floor: float) -> dict[str, np.ndarray]:
+    """The (sentence, other article) candidates of the sentences ``sids`` (indexes into
+    ``ev.sentence_rows`` flattened), with the carried / not-carried decision, in numpy.
+
+    Returns parallel arrays sorted by sentence then article: ``sid``, ``b``, ``sim`` (best
+    whole-sentence cosine, -inf if only a clause reached b), ``unit``, ``cmax`` (best clause
+    cosine, -inf if none), ``cunit``, ``carried``, ``via_clause``; and, per clause row of the
+    sentences, ``clause_best`` (its best cosine over the kept candidates) keyed by ``clause_row``."""
+    nb = ev.neighbours
+    n = len(ev.articles)
+    flat_rows = [r for rows in ev.sentence_rows for r in rows]
+    flat_art = [a for a, rows in enumerate(ev.sentence_rows) for _ in rows]
+    flat_crow = [c for rows in ev.clause_rows for c in rows]
+    srow = np.array([flat_rows[i] for i in sids], dtype=np.int64)
+    sart = np.array([flat_art[i] for i in sids], dtype=np.int64)
+    has_clauses = np.array([len(flat_crow[i]) > 0 for i in sids], dtype=bool)
+    local = np.arange(len(sids))
+    width = nb.article.shape[1]
+
+    def entries(rows: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, ...]:
+        art = nb.article[rows].astype(np.int64)
+        ok = (art >= 0) & (art != sart[owner][:, None])
+        r, c = np.nonzero(ok)
+        return owner[r], art[r, c], nb.sim[rows][r, c], nb.unit[rows][r, c].astype(np.int64), r
+
+    # Whole-sentence entries: one per (sentence, article) found.
+    s_own, s_b, s_sim, s_unit, _ = entries(srow, local)
+    s_key = s_own * n + s_b
+    # Clause entries: per (sentence, article) the best clause, the first one on ties.
+    c_rows_l = [(j, r) for j, i in enumerate(sids) for r in flat_crow[i]]
+    c_own = np.array([j for j, _ in c_rows_l], dtype=np.int64)
+    c_rows = np.array([r for _, r in c_rows_l], dtype=np.int64)
+    c_pos = np.arange(len(c_rows))
+    if len(c_rows) and width:
+        cl_own, cl_b, cl_sim, cl_unit, cl_r = entries(c_rows, c_own)
+    else:
+        cl_own = cl_b = cl_unit = cl_r = np.zeros(0, dtype=np.int64)
+        cl_sim = np.zeros(0, dtype=np.float32)
+    cl_key = cl_own * n + cl_b
+    keys = np.union1d(s_key, cl_key)
+    m = len(keys)
+    sim = np.full(m, -np.inf, dtype=np.float32)
+    unit = np.full(m, -1, dtype=np.int64)
+    at = np.searchsorted(keys, s_key)
+    sim[at] = s_sim
+    unit[at] = s_unit
+    cmax = np.full(m, -np.inf, dtype=np.float32)
+    cunit = np.full(m, -1, dtype=np.int64)
+    order = np.lexsort((c_pos[cl_r], -cl_sim, cl_key))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = cl_key[order][1:] != cl_key[order][:-1]
+    best = order[first]
+    at = np.searchsorted(keys, cl_key[best])
+    cmax[at] = cl_sim[best]
+    cunit[at] = cl_unit[best]
+    own = keys // n
+    b = keys % n
+    a = sart[own]
+    # Far below every threshold (large stories only): not a candidate at all. Comparisons are
+    # made in float64, as on Python floats.
+    kept = ~((sim.astype(np.float64) < floor) & (cmax.astype(np.float64) < floor))
+    # Each clause's best cosine over the kept candidates (for the added clauses).
+    cl_kept = kept[np.searchsorted(keys, cl_key)] if len(cl_key) else np.zeros(0, dtype=bool)
+    clause_best = np.full(len(c_rows), -np.inf, dtype=np.float32)
+    np.maximum.at(clause_best, cl_r[cl_kept], cl_sim[cl_kept])
+    keys, own, b, a, sim, unit, cmax, cunit = (x[kept] for x in (keys, own, b, a, sim, unit, cmax, cunit))
+    has_c = has_clauses[own]
+    t_sent = t_sents[a, b].astype(np.float64)
+    t_clause = t_clauses[a, b].astype(np.float64)
+    sim64 = sim.astype(np.float64)
+    cmax64 = cmax.astype(np.float64)
+    raise_t = has_c & (cmax64 < t_clause - settings.clause_slack)
+    # Every clause is far from this outlet: a whole-sentence match is only the sum of weak
+    # topical overlaps unless it is very strong.
+    t_sent = np.where(raise_t, t_sent + settings.clause_slack, t_sent)
+    eligible = sim64 >= settings.support
+    carried = eligible & (sim64 >= t_sent)
+    if settings.lexical:
+        # The lexical bonus (at most ``lexical``) can only turn these into carried.
+        near = np.nonzero(eligible & ~carried & (unit >= 0) & (sim64 + settings.lexical * (1 + 1e-9) >= t_sent))[0]
+        weights: dict[int, float] = {}
+        for i in near.tolist():
+            q = ev.query_units[int(srow[own[i]])]
+            w = weights.get(q)
+            if w is None:
+                w = weights[q] = sum(ev.idf.get(t, 1.0) for t in ev.terms[q]) or 1.0
+            score = float(sim[i]) + settings.lexical * lexical_overlap(ev, q, int(unit[i]), w)
+            carried[i] = score >= float(t_sent[i])
+    via_clause = ~carried & has_c & (cmax64 >= t_clause)
+    carried |= via_clause
+    # Only a clause reached b: its counterpart stands in.
+    sub = unit < 0
+    sim = np.where(sub, cmax, sim)
+    unit = np.where(sub, cunit, unit)
+    return {"own": own, "b": b, "sim": sim, "unit": unit, "carried": carried, "via_clause": via_clause,
+            "clause_best": clause_best, "clause_own": c_own}
+
+
+CLASSIFY_BLOCK = 20_000
+"""Sentences classified per numpy pass (bounds the candidate arrays of a large story)."""
+
+
 def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
     """A Claim for every sentence of every article."""
     n = len(ev.articles)
-    nb = ev.neighbours
     groups = wire_groups(ev.twins, settings.wire_copy)
     group_of = {i: gi for gi, g in enumerate(groups) for i in g}
     t_sents, t_clauses = thresholds(ev, settings)
     # In a large story, outlets whose best counterpart is far below any threshold are left out of
     # the matches (they cannot carry the claim), keeping the work linear in the candidates.
     floor = min(settings.support, float(t_sents.min(initial=1.0))) - 0.15 if n > LARGE_STORY else -np.inf
-    out: list[tuple[Claim, ...]] = []
-    for a, sents in enumerate(ev.sentences):
-        claims: list[Claim] = []
-        n_others = n - 1
-        for s in sents:
-            row = ev.sentence_rows[a][s.index]
-            crow = ev.clause_rows[a][s.index]
+    check_from = settings.conflict - TITLE_SLACK
+    flat = [(a, s) for a, sents in enumerate(ev.sentences) for s in sents]
+    out: list[list[Claim]] = [[] for _ in ev.sentences]
+    units = ev.units
+    for lo in range(0, len(flat), CLASSIFY_BLOCK):
+        sids = np.arange(lo, min(len(flat), lo + CLASSIFY_BLOCK))
+        c = _candidates(ev, sids, settings, t_sents, t_clauses, floor)
+        starts = np.searchsorted(c["own"], np.arange(len(sids) + 1)).tolist()
+        cstarts = np.searchsorted(c["clause_own"], np.arange(len(sids) + 1)).tolist()
+        bs, sims, us = c["b"].tolist(), c["sim"].tolist(), c["unit"].tolist()
+        carr, via = c["carried"].tolist(), c["via_clause"].tolist()
+        check = np.nonzero(c["sim"].astype(np.float64) >= check_from)[0].tolist()
+        ci = 0
+        clause_best = c["clause_best"]
+        for j, sid in enumerate(sids.tolist()):
+            a, s = flat[sid]
+            lo_j, hi_j = starts[j], starts[j + 1]
             matches: list[Match] = []
             supporting: list[int] = []
+            for i in range(lo_j, hi_j):
+                u = units[us[i]]
+                matches.append(Match(bs[i], u.first, sims[i], u.text, u.kind, carr[i], via[i]))
+                if carr[i]:
+                    supporting.append(bs[i])
             conflicts: list[Conflict] = []
-            clause_best = np.full(len(crow), -np.inf, dtype=np.float32)
-            found_here = nb.row(row)
-            found_clauses = [nb.row(r) for r in crow]
-            weight = sum(ev.idf.get(t, 1.0) for t in ev.terms[ev.query_units[row]]) or 1.0
-            candidates = set(found_here).union(*found_clauses)
-            candidates.discard(a)
-            for b in sorted(candidates):  # articles with nothing within the search depth carry nothing
-                best_sim, best_unit = found_here.get(b, (-np.inf, -1))
-                if best_sim < floor and all(fc.get(b, (-np.inf,))[0] < floor for fc in found_clauses):
-                    continue
-                t_sent, t_clause = float(t_sents[a, b]), float(t_clauses[a, b])
-                via_clause = False
-                score = best_sim
-                if best_unit >= 0 and settings.lexical and best_sim >= settings.support:
-                    score += settings.lexical * lexical_overlap(ev, ev.query_units[row], best_unit, weight)
-                clause_sims = [fc.get(b, (-np.inf, -1))[0] for fc in found_clauses]
-                for k, cs in enumerate(clause_sims):
-                    clause_best[k] = max(clause_best[k], cs)
-                if clause_sims and max(clause_sims) < t_clause - settings.clause_slack:
-                    # Every clause is far from this outlet: a whole-sentence match is only the
-                    # sum of weak topical overlaps unless it is very strong.
-                    t_sent += settings.clause_slack
-                carried = best_sim >= settings.support and score >= t_sent
-                if not carried and clause_sims and max(clause_sims) >= t_clause:
-                    carried, via_clause = True, True
-                if best_unit < 0:  # only a clause reached b: its counterpart stands in
-                    k = int(np.argmax(clause_sims))
-                    best_sim, best_unit = found_clauses[k][b]
-                u = ev.units[best_unit]
-                matches.append(Match(b, u.first, best_sim, u.text, u.kind, carried, via_clause))
-                if carried:
-                    supporting.append(b)
-                if best_sim >= settings.conflict - TITLE_SLACK:
-                    # Details are compared sentence to sentence. A window, or a looser match,
-                    # is only checked for the strongest signal: another name in the same title.
-                    loose = best_sim < settings.conflict or u.kind == "window"
-                    parts = [u.text] if u.kind != "window" else [x.text for x in ev.sentences[b][u.first : u.last + 1]]
-                    found = [f for part in parts for f in details.conflicts(s.text, part, titles_only=loose)]
-                    for kind, mine, theirs in dict.fromkeys(found):
-                        if kind != "negation" or best_sim >= settings.negation:
-                            conflicts.append(Conflict(kind, b, mine, theirs))
-            if supporting and novelty(ev, s, a) >= settings.novelty:
-                # Its wording is found nowhere else: the embeddings matched the topic, not the claim.
-                supporting = []
-                matches = [Match(m.article, m.sentence, m.similarity, m.text, m.kind, False, m.via_clause) for m in matches]
-            if conflicts and not supporting:
-                supporting = sorted({c.article for c in conflicts})
-            if conflicts:
-                status = Status.CONFLICTING
-            elif not supporting:
-                status = Status.UNIQUE
-            elif len(supporting) == n_others:
-                status = Status.SHARED
-            else:
-                status = Status.PARTIAL
-            added: tuple[str, ...] = ()
-            if supporting and status is not Status.UNIQUE:
-                added = _added(s, crow, clause_best, ev, settings, a)
-            # A copy of this article's own source is no independent support; copies of one
-            # other source count once.
-            own = group_of.get(a)
-            independent = len({group_of.get(b, -1 - b) for b in supporting if own is None or group_of.get(b) != own})
-            claims.append(Claim(
-                sentence=s, status=status, matches=tuple(matches), supporting=tuple(supporting),
-                conflicts=tuple(conflicts), added=added, unnamed_source=details.unnamed_source(s.text),
-                independent_support=independent,
-            ))
-        out.append(tuple(claims))
-    return tuple(out)
+            while ci < len(check) and check[ci] < hi_j:
+                i = check[ci]
+                ci += 1
+                best_sim, bi = sims[i], bs[i]
+                u = units[us[i]]
+                # Details are compared sentence to sentence. A window, or a looser match,
+                # is only checked for the strongest signal: another name in the same title.
+                loose = best_sim < settings.conflict or u.kind == "window"
+                parts = [u.text] if u.kind != "window" else [x.text for x in ev.sentences[bi][u.first : u.last + 1]]
+                found = [f for part in parts for f in details.conflicts(s.text, part, titles_only=loose)]
+                for kind, mine, theirs in dict.fromkeys(found):
+                    if kind != "negation" or best_sim >= settings.negation:
+                        conflicts.append(Conflict(kind, bi, mine, theirs))
+            crow = ev.clause_rows[a][s.index]
+            out[a].append(_claim(ev, settings, a, s, crow, clause_best[cstarts[j] : cstarts[j + 1]],
+                                 matches, supporting, conflicts, group_of, n))
+    return tuple(tuple(claims) for claims in out)
+
+
+def _claim(ev: Evidence, settings: Settings, a: int, s: Sentence, crow: Sequence[int], clause_best: np.ndarray,
+           matches: list[Match], supporting: list[int], conflicts: list[Conflict],
+           group_of: dict[int, int], n: int) -> Claim:
+    """The verdict on one sentence from its matches, supporting outlets and conflicts."""
+    if supporting and novelty(ev, s, a) >= settings.novelty:
+        # Its wording is found nowhere else: the embeddings matched the topic, not the claim.
+        supporting = []
+        matches = [Match(m.article, m.sentence, m.similarity, m.text, m.kind, False, m.via_clause) for m in matches]
+    if conflicts and not supporting:
+        supporting = sorted({c.article for c in conflicts})
+    if conflicts:
+        status = Status.CONFLICTING
+    elif not supporting:
+        status = Status.UNIQUE
+    elif len(supporting) == n - 1:
+        status = Status.SHARED
+    else:
+        status = Status.PARTIAL
+    added: tuple[str, ...] = ()
+    if supporting and status is not Status.UNIQUE:
+        added = _added(s, crow, clause_best, ev, settings, a)
+    # A copy of this article's own source is no independent support; copies of one
+    # other source count once.
+    own = group_of.get(a)
+    independent = len({group_of.get(b, -1 - b) for b in supporting if own is None or group_of.get(b) != own})
+    return Claim(
+        sentence=s, status=status, matches=tuple(matches), supporting=tuple(supporting),
+        conflicts=tuple(conflicts), added=added, unnamed_source=details.unnamed_source(s.text),
+        independent_support=independent,
+    )
 
 
 def _added(s: Sentence, crow: Sequence[int], clause_best: np.ndarray, ev: Evidence,

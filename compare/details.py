@@ -304,6 +304,21 @@ def unnamed_source(text: str) -> str:
 def conflicts(mine: str, theirs: str, titles_only: bool = False) -> list[tuple[str, str, str]]:
     """Details on which two matched texts disagree, as ``(kind, mine, theirs)``.
 
+    Memoised for sentence-sized texts: in a large story the same pair of texts (wire copies)
+    is compared again and again."""
+    if len(mine) <= 2000 and len(theirs) <= 2000:
+        return list(_conflicts_cached(mine, theirs, titles_only))
+    return _conflicts(mine, theirs, titles_only)
+
+
+@lru_cache(maxsize=1 << 17)
+def _conflicts_cached(mine: str, theirs: str, titles_only: bool) -> tuple[tuple[str, str, str], ...]:
+    return tuple(_conflicts(mine, theirs, titles_only))
+
+
+def _conflicts(mine: str, theirs: str, titles_only: bool = False) -> list[tuple[str, str, str]]:
+    """``conflicts`` without the memo.
+
     - number: a quantity of the same unit with different values and no shared value;
     - date: both name a day (or weekday, or year) and none is shared;
     - name: the same title or word is followed by a different name ("Minister A" vs "Minister B");

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from compare.align import build_units, make_index, pair_background, search
+from compare import align
+from compare.align import build_units, distinct_rows, make_index, pair_background, search
 from compare.types import Sentence
 
 
@@ -50,7 +51,7 @@ def test_approximate_index_past_the_exact_limit():
     v = rng.normal(size=(3000, 8)).astype(np.float32)
     v /= np.linalg.norm(v, axis=1, keepdims=True)
     index = make_index(v, exact_limit=100)
-    assert "IVF" in type(index).__name__
+    assert "HNSW" in type(index).__name__
     _, ix = index.search(v[:10], 1)
     assert (ix[:, 0] == np.arange(10)).mean() >= 0.9
 
@@ -58,8 +59,8 @@ def test_approximate_index_past_the_exact_limit():
 def test_pair_background_is_symmetric():
     rng = np.random.default_rng(2)
     vs = [rng.normal(size=(5, 8)).astype(np.float32) for _ in range(3)]
-    med, spread = pair_background(vs)
-    assert np.allclose(med, med.T) and (spread >= 0).all()
+    med = pair_background(vs)
+    assert med.shape == (3, 3) and np.allclose(med, med.T) and (np.diag(med) == 0).all()
 
 
 def test_sparse_search_agrees_with_exhaustive_search_on_what_it_keeps():
@@ -74,3 +75,38 @@ def test_sparse_search_agrees_with_exhaustive_search_on_what_it_keeps():
         assert len(exact) == 30 and 0 < len(kept) <= 30
         for art, (sim, unit) in kept.items():
             assert exact[art] == (sim, unit)
+
+
+def test_distinct_rows_numbers_rows_by_first_occurrence():
+    rng = np.random.default_rng(4)
+    v = rng.normal(size=(50, 8)).astype(np.float32)
+    x = np.vstack([v, v[::-1][:20], v[:5]])
+    first, inverse = distinct_rows(x)
+    assert list(first) == list(range(50))
+    assert (x[first][inverse] == x).all()
+
+
+def test_large_story_search_keeps_a_fixed_depth_and_exact_cosines(monkeypatch):
+    """Past SMALL_STORY units the search keeps the DEPTH nearest units, each distinct vector
+    searched once (wire copies are identical vectors), with the exact and the approximate index."""
+    monkeypatch.setattr(align, "SMALL_STORY", 100)
+    monkeypatch.setattr(align, "DEPTH", 40)
+    rng = np.random.default_rng(5)
+    v = rng.normal(size=(900, 16)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    v = np.vstack([v, v[:300]])  # 300 copies
+    arts = np.repeat(np.arange(60), 20)
+    full = search(v, arts, v[:200], 60, k=len(v))
+    for exact_limit in (10**9, 0):
+        nb = search(v, arts, v[:200], 60, exact_limit=exact_limit)
+        assert nb.sim.shape[1] <= 40 and nb.unit.dtype == np.int32 and nb.article.dtype == np.int32
+        hits = 0
+        for r in range(200):
+            exact, kept = full.row(r), nb.row(r)
+            assert 0 < len(kept) <= 40
+            for art, (sim, unit) in kept.items():
+                assert abs(exact[art][0] - sim) < 1e-5 and arts[unit] == art
+                assert abs(float(v[r] @ v[unit]) - sim) < 1e-5
+            top = max(exact.items(), key=lambda kv: kv[1][0])[0]
+            hits += top in kept
+        assert hits >= 190
