@@ -347,11 +347,23 @@ def story(n_articles: int, per_article: int = 100, seed: int = 0):
 
 def prepare_child(n: int, per_article: int) -> None:
     """One size, in its own process: prints a JSON line per finished step."""
+    import compare.pipeline as pipeline
     from compare.pipeline import compare_evidence, prepare
     from compare.segment import segment
     from compare.types import Settings
 
     _patch_limits()
+    search_s = [0.0]
+    real_search = pipeline.search
+
+    def timed_search(*a, **k):  # the alignment step inside prepare, timed on its own
+        t = time.perf_counter()
+        try:
+            return real_search(*a, **k)
+        finally:
+            search_s[0] += time.perf_counter() - t
+
+    pipeline.search = timed_search
 
     def say(**kw):
         print("STEP " + json.dumps(kw), flush=True)
@@ -364,7 +376,7 @@ def prepare_child(n: int, per_article: int) -> None:
     t = time.perf_counter()
     ev = prepare(articles, NoModel(), embed=emb)
     dt = time.perf_counter() - t
-    say(step="prepare", seconds=dt - emb.seconds, embed_seconds=emb.seconds, units=len(ev.units),
+    say(step="prepare", seconds=dt - emb.seconds, embed_seconds=emb.seconds, search_seconds=search_s[0], units=len(ev.units),
         queries=len(ev.query_units), rss_mb=rss_mb(),
         neighbours_mb=(ev.neighbours.sim.nbytes + ev.neighbours.unit.nbytes) / 2**20,
         vectors_mb=ev.vectors.nbytes / 2**20)
@@ -406,16 +418,18 @@ def part_prepare(args) -> dict:
               f"prepare {p.get('seconds', float('nan')):.1f}s, classify {c.get('seconds', float('nan')):.1f}s]",
               file=sys.stderr, flush=True)
     print(f"prepare + compare_evidence, {args.per_article} sentences per article, embed= hashed vectors (time excluded)")
-    print(f"  {'articles':>8} {'sentences':>10} {'units':>8} {'queries':>8} {'prepare s':>10} {'classify s':>11} "
-          f"{'total s':>9} {'Neighbours MB':>14} {'peak RSS MB':>13}")
+    print(f"  {'articles':>8} {'sentences':>10} {'units':>8} {'queries':>8} {'prepare s':>10} {'of it search':>12} "
+          f"{'classify s':>11} {'total s':>9} {'search+classify':>15} {'Neighbours MB':>14} {'peak RSS MB':>13}")
     for r in results:
         p, c = r.get("prepare", {}), r.get("classify", {})
         tot = p.get("seconds", math.nan) + c.get("seconds", math.nan)
+        aligned = p.get("search_seconds", math.nan) + c.get("seconds", math.nan)
         rss = c.get("rss_mb") or p.get("rss_mb") or r.get("story", {}).get("rss_mb", math.nan)
         note = "  (timed out)" if r["timed_out"] else (f"  ({r['error']})" if "error" in r else "")
         print(f"  {r['articles']:>8} {r.get('story', {}).get('sentences', 0):>10,} {p.get('units', 0):>8,} "
-              f"{p.get('queries', 0):>8,} {p.get('seconds', math.nan):>10.1f} {c.get('seconds', math.nan):>11.1f} "
-              f"{tot:>9.1f} {p.get('neighbours_mb', math.nan):>14.1f} {rss:>13.0f}{note}")
+              f"{p.get('queries', 0):>8,} {p.get('seconds', math.nan):>10.1f} {p.get('search_seconds', math.nan):>12.1f} "
+              f"{c.get('seconds', math.nan):>11.1f} {tot:>9.1f} {aligned:>15.1f} "
+              f"{p.get('neighbours_mb', math.nan):>14.1f} {rss:>13.0f}{note}")
     done = [r for r in results if "classify" in r]
     if len(done) >= 2:
         x = np.log([r["story"]["sentences"] for r in done])

@@ -234,10 +234,12 @@ def pair_background(sentence_vectors: Sequence[np.ndarray], sample: int = 300, s
         take = rng.choice(len(pool), min(len(pool), 4000), replace=False)
         pool, owner = pool[take], owner[take]
         m_a = np.zeros(n, dtype=np.float32)
+        pool_t = np.ascontiguousarray(pool.T)
         for a, v in enumerate(picked):
             if len(v) == 0:
                 continue
-            m_a[a] = np.median((v[:50] @ pool[owner != a].T).ravel())
+            # Against the whole pool, then the article's own columns dropped (no pool copy).
+            m_a[a] = np.median((v[:50] @ pool_t)[:, owner != a].ravel())
         med = ((m_a[:, None] + m_a[None, :]) / 2).astype(np.float32)
         np.fill_diagonal(med, 0.0)
         return med

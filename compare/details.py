@@ -112,10 +112,19 @@ def _stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=262144)
+def _term(token: str) -> str:
+    """The content term of one token, or "" for a stopword or a single character."""
+    w = fold(token)
+    return _stem(w) if w not in STOPWORDS and len(w) > 1 else ""
+
+
 @_text_cache
 def content_terms(text: str) -> frozenset[str]:
     """Content words of a text, folded (case, accents, name variants) and crudely stemmed."""
-    return frozenset(_stem(w) for w in (fold(t) for t in tokens(text)) if w not in STOPWORDS and len(w) > 1)
+    terms = set(map(_term, tokens(text)))
+    terms.discard("")
+    return frozenset(terms)
 
 
 def novel_phrases(text: str, elsewhere: Container[str], idf: dict[str, float], min_idf: float = 1.5,
@@ -123,14 +132,15 @@ def novel_phrases(text: str, elsewhere: Container[str], idf: dict[str, float], m
     """Runs of the text's words whose content words no other article uses ("press conference",
     "once-in-a-generation opportunity"), as written. Stopwords may sit inside a run, not at its
     ends; a run needs ``min_terms`` such words (shorter runs are mostly paraphrase)."""
+    if not any(t not in elsewhere and idf.get(t, 0.0) >= min_idf for t in content_terms(text)):
+        return []  # no novel word at all (the common case): no run
     spans = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(text)]
     runs: list[tuple[int, int, int]] = []  # start, end, novel terms
     current: list[int] | None = None
     for start, end, tok in spans:
-        w = fold(tok)
-        if w in STOPWORDS or len(w) < 2:
-            continue  # neither extends nor breaks a run
-        term = _stem(w)
+        term = _term(tok)
+        if not term:
+            continue  # a stopword neither extends nor breaks a run
         if term not in elsewhere and idf.get(term, 0.0) >= min_idf:
             if current is None:
                 current = [start, end, 0]

@@ -16,7 +16,7 @@ import socket
 import ssl
 import threading
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .corpus import MAX_FILE_BYTES, article_files, article_from_html, article_to_markdown, check_outlet, read_article
@@ -256,7 +256,7 @@ def fetch_article(url: str, outlet: str = "", allow_private: bool = False) -> Ar
     host = urllib.parse.urlsplit(final).hostname or "web"
     art = article_from_html(body, url, default_outlet=host, url=final)
     if outlet:
-        art = Article(**{**art.__dict__, "outlet": check_outlet(outlet, url)})
+        art = replace(art, outlet=check_outlet(outlet, url))
     return art
 
 

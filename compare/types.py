@@ -26,7 +26,7 @@ class CompareError(Exception):
     """A problem with the user's input or settings: shown as one line, never a traceback."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Article:
     """One outlet's report of the event."""
 
@@ -51,7 +51,7 @@ class Article:
         return slugify(self.outlet)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sentence:
     """A sentence of one article, with its exact span in the article text."""
 
@@ -67,7 +67,7 @@ class Sentence:
     """``Article.text[start:end]``."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unit:
     """A piece of text that is embedded and can be matched: a sentence, a window of
     consecutive sentences, or a clause of a sentence."""
@@ -84,7 +84,7 @@ class Unit:
     """The text that is embedded."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Match:
     """The best counterpart of a sentence in one other outlet."""
 
@@ -104,7 +104,7 @@ class Match:
     """True when only a clause of this sentence (not the whole of it) found the match."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Conflict:
     """A detail on which a sentence and its counterpart disagree."""
 
@@ -122,7 +122,7 @@ class Conflict:
         return f"{self.kind}: {self.mine} vs {self.theirs} ({outlets[self.article]})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Claim:
     """The verdict on one sentence."""
 
@@ -149,7 +149,7 @@ class Claim:
         return max(self.matches, key=lambda m: m.similarity, default=None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Thresholds of the classifier. Changing them never requires re-embedding."""
 
@@ -182,7 +182,7 @@ class Settings:
     """Share of sentences with a near-verbatim twin above which two articles are one source."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Comparison:
     """Everything known about one story after comparison."""
 

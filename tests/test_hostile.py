@@ -28,6 +28,7 @@ import socket
 import sqlite3
 import threading
 import time
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -257,11 +258,11 @@ def hostile_frame(prefix: str, field: str) -> tuple[pd.DataFrame, str]:
     c0 = claims[0][0]
     if field == "sentence":
         s = c0.sentence
-        claims[0][0] = Claim(**{**c0.__dict__, "sentence": type(s)(**{**s.__dict__, "text": bad})})
+        claims[0][0] = replace(c0, sentence=replace(s, text=bad))
     if field == "conflict":
         c3 = claims[0][3]
-        claims[0][3] = Claim(**{**c3.__dict__, "conflicts": (Conflict(bad, 1, "a", "b"),)})
-    cmp = Comparison(**{**cmp.__dict__, "claims": tuple(tuple(c) for c in claims)})
+        claims[0][3] = replace(c3, conflicts=(Conflict(bad, 1, "a", "b"),))
+    cmp = replace(cmp, claims=tuple(tuple(c) for c in claims))
     df = divergence_table(cmp)
     titles = {"Alpha": "Title", "Beta": "Title B", outlet: "Title"}
     if field == "title":
