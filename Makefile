@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: setup setup-test browser demo run test lint bench eval clean
+.PHONY: setup setup-test browser demo run test lint bench bench-all eval clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -52,6 +52,18 @@ eval: setup
 bench: setup-test
 	$(BIN)/python bench/cache_speed.py
 	$(BIN)/python bench/segmenters.py
+
+# Every performance figure in docs/benchmarks.md (about an hour on 2 quiet cores).
+bench-all: bench
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[bench]'
+	$(BIN)/python bench/stages.py
+	$(BIN)/python bench/batch.py
+	$(BIN)/python bench/scale.py --part prepare --sizes 100 300 1000 --timeout 900
+	$(BIN)/python bench/scale.py --part search
+	$(BIN)/python bench/scale.py --part index
+	$(BIN)/python bench/onnx_probe.py
+	$(BIN)/python bench/onnx_probe.py --ort
+	COMPARE_STORY=ten-outlets $(BIN)/python bench/app_rerender.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

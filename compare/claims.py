@@ -95,9 +95,13 @@ def novelty(ev: Evidence, s: Sentence, a: int) -> float:
     mine = ev.terms[ev.query_units[ev.sentence_rows[a][s.index]]]
     if not mine:
         return 0.0
-    elsewhere = Elsewhere(ev, a)
-    total = sum(ev.idf.get(t, 1.0) for t in mine)
-    new = sum(ev.idf.get(t, 1.0) for t in mine if t not in elsewhere)
+    idf, df, own = ev.idf, ev.article_df, ev.article_terms[a]
+    total = new = 0.0
+    for t in mine:  # (Elsewhere's test, inlined: this runs for every carried sentence)
+        w = idf.get(t, 1.0)
+        total += w
+        if df.get(t, 0) - (t in own) <= 0:
+            new += w
     return new / total
 
 
@@ -176,13 +180,13 @@ def _candidates(ev: Evidence, sids: np.ndarray, settings: Settings, t_sents: np.
     cl_key = cl_own * n + cl_b
     keys = np.union1d(s_key, cl_key)
     m = len(keys)
-    sim = np.full(m, -np.inf, dtype=np.float32)
-    unit = np.full(m, -1, dtype=np.int64)
+    sim: np.ndarray = np.full(m, -np.inf, dtype=np.float32)
+    unit: np.ndarray = np.full(m, -1, dtype=np.int64)
     at = np.searchsorted(keys, s_key)
     sim[at] = s_sim
     unit[at] = s_unit
-    cmax = np.full(m, -np.inf, dtype=np.float32)
-    cunit = np.full(m, -1, dtype=np.int64)
+    cmax: np.ndarray = np.full(m, -np.inf, dtype=np.float32)
+    cunit: np.ndarray = np.full(m, -1, dtype=np.int64)
     order = np.lexsort((c_pos[cl_r], -cl_sim, cl_key))
     first = np.ones(len(order), dtype=bool)
     first[1:] = cl_key[order][1:] != cl_key[order][:-1]
@@ -249,6 +253,9 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
     check_from = settings.conflict - TITLE_SLACK
     flat = [(a, s) for a, sents in enumerate(ev.sentences) for s in sents]
     out: list[list[Claim]] = [[] for _ in ev.sentences]
+    u_first = [u.first for u in ev.units]
+    u_text = [u.text for u in ev.units]
+    u_kind = [u.kind for u in ev.units]
     units = ev.units
     for lo in range(0, len(flat), CLASSIFY_BLOCK):
         sids = np.arange(lo, min(len(flat), lo + CLASSIFY_BLOCK))
@@ -263,13 +270,10 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
         for j, sid in enumerate(sids.tolist()):
             a, s = flat[sid]
             lo_j, hi_j = starts[j], starts[j + 1]
-            matches: list[Match] = []
-            supporting: list[int] = []
-            for i in range(lo_j, hi_j):
-                u = units[us[i]]
-                matches.append(Match(bs[i], u.first, sims[i], u.text, u.kind, carr[i], via[i]))
-                if carr[i]:
-                    supporting.append(bs[i])
+            bj, cj = bs[lo_j:hi_j], carr[lo_j:hi_j]
+            matches = [Match(b, u_first[x], sim, u_text[x], u_kind[x], cr, vc)
+                       for b, x, sim, cr, vc in zip(bj, us[lo_j:hi_j], sims[lo_j:hi_j], cj, via[lo_j:hi_j], strict=True)]
+            supporting = [b for b, cr in zip(bj, cj, strict=True) if cr]
             conflicts: list[Conflict] = []
             while ci < len(check) and check[ci] < hi_j:
                 i = check[ci]
@@ -313,8 +317,11 @@ def _claim(ev: Evidence, settings: Settings, a: int, s: Sentence, crow: Sequence
         added = _added(s, crow, clause_best, ev, settings, a)
     # A copy of this article's own source is no independent support; copies of one
     # other source count once.
-    own = group_of.get(a)
-    independent = len({group_of.get(b, -1 - b) for b in supporting if own is None or group_of.get(b) != own})
+    if group_of:
+        own = group_of.get(a)
+        independent = len({group_of.get(b, -1 - b) for b in supporting if own is None or group_of.get(b) != own})
+    else:
+        independent = len(supporting)  # distinct outlets, no wire groups
     return Claim(
         sentence=s, status=status, matches=tuple(matches), supporting=tuple(supporting),
         conflicts=tuple(conflicts), added=added, unnamed_source=details.unnamed_source(s.text),
