@@ -316,14 +316,19 @@ def conflicts(mine: str, theirs: str, titles_only: bool = False) -> list[tuple[s
 
     Memoised for sentence-sized texts: in a large story the same pair of texts (wire copies)
     is compared again and again."""
+    return list(conflict_tuple(mine, theirs, titles_only))
+
+
+def conflict_tuple(mine: str, theirs: str, titles_only: bool = False) -> tuple[tuple[str, str, str], ...]:
+    """``conflicts`` as a tuple without duplicates, shared with the memo (do not copy it)."""
     if len(mine) <= 2000 and len(theirs) <= 2000:
-        return list(_conflicts_cached(mine, theirs, titles_only))
-    return _conflicts(mine, theirs, titles_only)
+        return _conflicts_cached(mine, theirs, titles_only)
+    return tuple(dict.fromkeys(_conflicts(mine, theirs, titles_only)))
 
 
 @lru_cache(maxsize=1 << 17)
 def _conflicts_cached(mine: str, theirs: str, titles_only: bool) -> tuple[tuple[str, str, str], ...]:
-    return tuple(_conflicts(mine, theirs, titles_only))
+    return tuple(dict.fromkeys(_conflicts(mine, theirs, titles_only)))
 
 
 def _conflicts(mine: str, theirs: str, titles_only: bool = False) -> list[tuple[str, str, str]]:
