@@ -144,10 +144,13 @@ def _candidates(ev: Evidence, sids: np.ndarray, settings: Settings, t_sents: np.
     """The (sentence, other article) candidates of the sentences ``sids`` (indexes into
     ``ev.sentence_rows`` flattened), with the carried / not-carried decision, in numpy.
 
-    Returns parallel arrays sorted by sentence then article: ``sid``, ``b``, ``sim`` (best
-    whole-sentence cosine, -inf if only a clause reached b), ``unit``, ``cmax`` (best clause
-    cosine, -inf if none), ``cunit``, ``carried``, ``via_clause``; and, per clause row of the
-    sentences, ``clause_best`` (its best cosine over the kept candidates) keyed by ``clause_row``."""
+    Returns parallel arrays over the kept candidates, sorted by sentence then article: ``own``
+    (position in ``sids``), ``b`` (the other article), ``sim`` and ``unit`` (the best
+    whole-sentence counterpart, or the best clause's where only a clause reached b),
+    ``carried``, ``via_clause``; and, per clause row of the sentences, ``clause_best`` (its best
+    cosine over the kept candidates) with ``clause_own`` (position in ``sids`` of its sentence).
+    The lexical bonus is computed only where it can turn "not carried" into "carried", which
+    assumes ``settings.lexical >= 0`` (``Settings`` enforces it)."""
     nb = ev.neighbours
     n = len(ev.articles)
     flat_rows = [r for rows in ev.sentence_rows for r in rows]

@@ -312,7 +312,8 @@ def unnamed_source(text: str) -> str:
 # Conflicts -------------------------------------------------------------------------------
 
 def conflicts(mine: str, theirs: str, titles_only: bool = False) -> list[tuple[str, str, str]]:
-    """Details on which two matched texts disagree, as ``(kind, mine, theirs)``.
+    """Details on which two matched texts disagree, as ``(kind, mine, theirs)``, each once
+    (the kinds are listed under ``_conflicts``).
 
     Memoised for sentence-sized texts: in a large story the same pair of texts (wire copies)
     is compared again and again."""

@@ -98,6 +98,7 @@ def prepare_cached(articles: Sequence[Article], encoder: Encoder, progress: Prog
                    windows: Sequence[int] = WINDOWS) -> Evidence:
     """``prepare``, read from the result store when this story was prepared before with this
     model and engine (see compare.store); stored after computing otherwise."""
+    articles = tuple(articles)  # read twice: for the key, then to prepare
     store = store_for(encoder)
     if store is None:
         return prepare(articles, encoder, progress, windows=windows)
@@ -127,6 +128,7 @@ def compare_story(articles: Sequence[Article], settings: Settings | None = None,
     all-MiniLM-L6-v2) behind the disk cache. With a disk cache, the prepared evidence and the
     verdicts are stored too (compare.store): the same story again, with the same model,
     engine and settings, is read back, not recomputed."""
+    articles = tuple(articles)
     encoder = encoder or get_encoder()
     settings = settings or Settings()
     store = store_for(encoder)

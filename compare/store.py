@@ -8,17 +8,21 @@ and, for verdicts, the settings. The store is an optimisation: an unreadable, fo
 truncated entry is dropped with a warning and recomputed, a store that cannot be written is
 left alone, and old entries are evicted (least recently used first) past a size budget.
 
-Entries are pickles, read only from the user's own cache folder (as joblib and pip do).
+Entries are pickles, read only from the user's own cache folder (as joblib does): whoever can
+write to that folder can run code as the user, so it must not be shared. They hold the articles'
+text, as the stories themselves do.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.metadata
 import os
 import pickle
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import astuple
 from pathlib import Path
@@ -29,28 +33,64 @@ from .types import Article
 T = TypeVar("T")
 MAX_BYTES = 512 * 1024 * 1024
 """Size budget of the store; past it the least recently used entries are removed."""
+STALE_TMP_SECONDS = 3600
+"""A half-written entry older than this belongs to a writer that died, and is removed."""
+
+
+LIBRARIES = ("numpy", "faiss-cpu", "sentence-transformers", "transformers", "torch")
+"""Packages whose version is part of the engine version (the search and the model run in them)."""
 
 
 @functools.lru_cache(maxsize=1)
 def engine_version() -> str:
-    """A hash of the engine's source files: results of another engine version never match."""
+    """A hash of the engine's source files and of the versions of the libraries it computes
+    with: results of another engine, or of another faiss or model runtime, never match. If the
+    sources cannot be read (a zipped install), a per-process token: nothing stored ever matches."""
     digest = hashlib.blake2b(digest_size=8)
-    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
+    sources = sorted(Path(__file__).resolve().parent.glob("*.py"))
+    if not sources:
+        return os.urandom(8).hex()
+    for path in sources:
+        _frame(digest, path.name)
+        _frame(digest, path.read_bytes())
+    for name in LIBRARIES:
+        try:
+            _frame(digest, f"{name}=={importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            _frame(digest, f"{name} missing")
     return digest.hexdigest()
+
+
+def _frame(digest: hashlib.blake2b, value: object) -> None:
+    """Feed one field, length first, so no two sequences of fields hash alike."""
+    data = value if isinstance(value, bytes) else str(value).encode("utf-8", "surrogatepass")
+    digest.update(len(data).to_bytes(8, "little"))
+    digest.update(data)
+
+
+def model_identity(model: str) -> str:
+    """The model's name and, for a model given as a local folder, the names, sizes and times
+    of its files, so replacing the weights under one path does not serve old results."""
+    path = Path(model)
+    try:
+        if path.exists():
+            files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+            return model + "".join(f"|{p.relative_to(path) if path.is_dir() else p.name}:{st.st_size}:{st.st_mtime_ns}"
+                                   for p in files for st in [p.stat()])
+    except OSError:
+        pass
+    return model
 
 
 def story_key(articles: Sequence[Article], model: str, *parts: object) -> str:
     """Key of a story's prepared evidence: articles, model, engine version and ``parts``
     (e.g. the window sizes, or the settings for verdicts)."""
     digest = hashlib.blake2b(digest_size=16)
-    for item in (engine_version(), model, *map(repr, parts)):
-        digest.update(str(item).encode("utf-8", "surrogatepass") + b"\x00")
+    for item in (engine_version(), model_identity(model), len(parts), *map(repr, parts), len(articles)):
+        _frame(digest, item)
     for article in articles:
         for field in astuple(article):
-            digest.update(str(field).encode("utf-8", "surrogatepass") + b"\x1f")
-        digest.update(b"\x1e")
+            _frame(digest, field)
     return digest.hexdigest()
 
 
@@ -77,7 +117,10 @@ class ResultStore:
         try:
             with open(path, "rb") as fh:
                 obj = pickle.load(fh)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except (OSError, MemoryError) as exc:  # not the file's fault: leave it for others
+            _warn(f"stored result {path} not read this time ({exc}); recomputing it")
             return None
         except Exception as exc:  # truncated, foreign or from an incompatible library version
             _warn(f"stored result {path} is unreadable ({type(exc).__name__}); recomputing it")
@@ -105,7 +148,7 @@ class ResultStore:
                 pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self._path(kind, key))
             tmp = None
-        except (OSError, pickle.PicklingError) as exc:
+        except Exception as exc:  # the result is computed already: storing it is optional
             _warn(f"results are not stored ({self.directory}: {getattr(exc, 'strerror', None) or exc})")
             self.disabled = True
         finally:
@@ -116,6 +159,10 @@ class ResultStore:
     def _evict(self) -> None:
         try:
             entries = [(p.stat(), p) for p in self.directory.glob("*.pickle") if not p.name.startswith(".tmp-")]
+            now = time.time()
+            for tmp in self.directory.glob(".tmp-*.pickle"):  # left by a writer that was killed
+                if now - tmp.stat().st_mtime > STALE_TMP_SECONDS:
+                    self._remove(tmp)
         except OSError:
             return
         total = sum(st.st_size for st, _ in entries)
@@ -138,10 +185,16 @@ class ResultStore:
 
 
 def store_for(encoder: object) -> ResultStore | None:
-    """The result store beside an encoder's embedding cache; None for an encoder without a
-    disk cache (``--no-cache``, test doubles): then nothing is stored either."""
+    """The result store beside an encoder's embedding cache (one per folder and process, so a
+    store found unwritable stays off); None for an encoder without a disk cache
+    (``--no-cache``, test doubles): then nothing is stored either."""
     cache = getattr(encoder, "cache", None)
     directory = getattr(cache, "directory", None)
     if directory is None or getattr(cache, "disabled", False):
         return None
-    return ResultStore(Path(directory) / "results")
+    return _store_in(Path(directory) / "results")
+
+
+@functools.lru_cache(maxsize=16)
+def _store_in(directory: Path) -> ResultStore:
+    return ResultStore(directory)

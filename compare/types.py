@@ -181,6 +181,10 @@ class Settings:
     wire_copy: float = 0.6
     """Share of sentences with a near-verbatim twin above which two articles are one source."""
 
+    def __post_init__(self) -> None:
+        if not self.lexical >= 0:  # also rejects NaN
+            raise CompareError(f"the lexical bonus weight must be 0 or more, got {self.lexical}")
+
 
 @dataclass(frozen=True, slots=True)
 class Comparison:

@@ -3,13 +3,14 @@ store costs a recomputation and a warning, never a wrong or lost result."""
 
 from __future__ import annotations
 
+import os
 import pickle
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from compare import Settings, load_story
+from compare import CompareError, Settings, load_story
 from compare.claims import Evidence
 from compare.embed import CachedEncoder, EmbeddingCache
 from compare.pipeline import compare_story, prepare_cached
@@ -110,12 +111,67 @@ def test_an_unwritable_store_only_warns(fresh, seed, capsys):
 
 def test_least_recently_used_entries_are_evicted_past_the_budget(tmp_path):
     store = ResultStore(tmp_path, max_bytes=10_000)
-    for i in range(6):
+    for i in range(3):
         store.put("evidence", f"k{i}", b"x" * 3_000)
-        assert store.get("evidence", "k0", bytes) is not None or i >= 3  # k0 is kept in use at first
-    kept = {p.name for p in tmp_path.glob("*.pickle")}
-    assert sum(p.stat().st_size for p in tmp_path.glob("*.pickle")) <= 10_000
-    assert "evidence-k5.pickle" in kept and len(kept) < 6
+        os.utime(tmp_path / f"evidence-k{i}.pickle", (1_000_000 + i, 1_000_000 + i))  # k0 oldest
+    assert store.get("evidence", "k0", bytes) == b"x" * 3_000  # used now: the newest
+    store.put("evidence", "k3", b"x" * 3_000)  # over budget: the least recently used go first
+    # Down to 80% of the budget, oldest first: k1 and k2 go; k0 (just read) and k3 stay.
+    assert {p.name for p in tmp_path.glob("*.pickle")} == {"evidence-k0.pickle", "evidence-k3.pickle"}
+
+
+def test_a_half_written_entry_of_a_dead_writer_is_removed(tmp_path):
+    store = ResultStore(tmp_path)
+    stale, fresh = tmp_path / ".tmp-dead.pickle", tmp_path / ".tmp-busy.pickle"
+    stale.write_bytes(b"half")
+    fresh.write_bytes(b"half")
+    os.utime(stale, (1_000_000, 1_000_000))
+    store.put("evidence", "k", b"done")
+    assert not stale.exists() and fresh.exists()  # another writer may still be busy with it
+
+
+def test_fields_cannot_run_into_each_other(seed):
+    a = replace(seed.articles[0], text="One sentence here.\x1fNOTE", title="")
+    b = replace(seed.articles[0], text="One sentence here.", title="NOTE\x1f")
+    assert story_key([a], "m") != story_key([b], "m")
+    assert story_key([a, b], "m") != story_key([b, a], "m")
+    assert story_key(seed.articles, "m", "a", "b") != story_key(seed.articles, "m", "ab")
+
+
+def test_verdicts_are_keyed_by_story_name_too(fresh, seed):
+    one = compare_story(seed.articles, encoder=fresh, story="one")
+    two = compare_story(seed.articles, encoder=fresh, story="two")
+    assert (one.story, two.story) == ("one", "two")
+
+
+def test_an_entry_that_cannot_be_read_now_is_kept(fresh, seed, monkeypatch, capsys):
+    prepare_cached(seed.articles, fresh)
+    (path,) = [p for p in _results(fresh) if p.name.startswith("evidence-")]
+    import builtins
+
+    real_open = builtins.open
+
+    def refuse(file, mode="r", *args, **kwargs):
+        if str(file) == str(path):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", refuse)
+    assert ResultStore(path.parent).get("evidence", path.name[len("evidence-"):-len(".pickle")], Evidence) is None
+    assert path.exists()  # not the file's fault: another process or user may read it
+    assert "not read this time" in capsys.readouterr().err
+
+
+def test_an_unwritable_store_warns_once(fresh, seed, capsys):
+    (fresh.cache.directory / "results").write_text("a file where the folder should be")
+    compare_story(seed.articles, encoder=fresh, story="a")
+    compare_story(seed.articles, encoder=fresh, story="b")
+    assert capsys.readouterr().err.count("results are not stored") == 1
+
+
+def test_settings_refuse_a_negative_lexical_weight():
+    with pytest.raises(CompareError, match="lexical"):
+        Settings(lexical=-0.1)
 
 
 def test_no_store_without_a_disk_cache(encoder):
