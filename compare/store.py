@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.metadata
 import os
 import pickle
 import sys
@@ -46,6 +45,8 @@ def engine_version() -> str:
     """A hash of the engine's source files and of the versions of the libraries it computes
     with: results of another engine, or of another faiss or model runtime, never match. If the
     sources cannot be read (a zipped install), a per-process token: nothing stored ever matches."""
+    import importlib.metadata  # here, not at import: it pulls in email and zipfile (~20 ms)
+
     digest = hashlib.blake2b(digest_size=8)
     sources = sorted(Path(__file__).resolve().parent.glob("*.py"))
     if not sources:
