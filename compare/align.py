@@ -116,6 +116,24 @@ def distinct_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first, inverse
 
 
+def _padded(n_rows: int, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Empty (sim, unit, article) tables: -inf and -1 padding."""
+    return (np.full((n_rows, width), -np.inf, dtype=np.float32), np.full((n_rows, width), -1, dtype=np.int32),
+            np.full((n_rows, width), -1, dtype=np.int32))
+
+
+def _fill(tables: tuple[np.ndarray, np.ndarray, np.ndarray], lo: int, n_rows: int, rows: np.ndarray,
+          ix: np.ndarray, d: np.ndarray, arts: np.ndarray) -> None:
+    """Write entries sorted by row (rows ``0..n_rows-1`` of a block starting at ``lo``) into the
+    padded tables, each row's entries from column 0 on, in the given order."""
+    starts = np.searchsorted(rows, np.arange(n_rows))
+    pos = np.arange(len(rows)) - starts[rows]
+    sim, unit, art = tables
+    sim[lo + rows, pos] = d
+    unit[lo + rows, pos] = ix
+    art[lo + rows, pos] = arts
+
+
 def search(unit_vectors: np.ndarray, unit_articles: np.ndarray, queries: np.ndarray,
            n_articles: int, k: int | None = None, exact_limit: int = EXACT_LIMIT) -> Neighbours:
     """Best unit per article for each query, among the query's ``k`` nearest units.
@@ -136,9 +154,7 @@ def search(unit_vectors: np.ndarray, unit_articles: np.ndarray, queries: np.ndar
         return _search_distinct(unit_vectors, unit_articles, queries, n_articles, k, exact_limit)
     index = make_index(unit_vectors, exact_limit)
     width = min(k, n_articles)
-    sim = np.full((nq, width), -np.inf, dtype=np.float32)
-    unit = np.full((nq, width), -1, dtype=np.int32)
-    art = np.full((nq, width), -1, dtype=np.int32)
+    tables = _padded(nq, width)
     step = max(1, 4_000_000 // k)  # bound the (step, k) result arrays
     for lo in range(0, nq, step):
         hi = min(nq, lo + step)
@@ -154,14 +170,8 @@ def search(unit_vectors: np.ndarray, unit_articles: np.ndarray, queries: np.ndar
         rows, ix, d, arts = rows[order], ix[order], d[order], arts[order]
         first = np.ones(len(rows), dtype=bool)
         first[1:] = (rows[1:] != rows[:-1]) | (arts[1:] != arts[:-1])
-        rows, ix, d, arts = rows[first], ix[first], d[first], arts[first]
-        # Position of each entry within its row.
-        starts = np.searchsorted(rows, np.arange(hi - lo))
-        pos = np.arange(len(rows)) - starts[rows]
-        sim[lo + rows, pos] = d
-        unit[lo + rows, pos] = ix
-        art[lo + rows, pos] = arts
-    return Neighbours(sim, unit, art)
+        _fill(tables, lo, hi - lo, rows[first], ix[first], d[first], arts[first])
+    return Neighbours(*tables)
 
 
 def _search_distinct(unit_vectors: np.ndarray, unit_articles: np.ndarray, queries: np.ndarray,
@@ -179,9 +189,7 @@ def _search_distinct(unit_vectors: np.ndarray, unit_articles: np.ndarray, querie
     kd = min(k, len(ufirst))
     nd = len(qfirst)
     width = min(k, n_articles)
-    dsim = np.full((nd, width), -np.inf, dtype=np.float32)
-    dunit = np.full((nd, width), -1, dtype=np.int32)
-    dart = np.full((nd, width), -1, dtype=np.int32)
+    tables = _padded(nd, width)
     step = max(1, 2_000_000 // k)
     for lo in range(0, nd, step):
         hi = min(nd, lo + step)
@@ -202,13 +210,8 @@ def _search_distinct(unit_vectors: np.ndarray, unit_articles: np.ndarray, querie
         key = rows.astype(np.int64) * n_articles + arts
         _, first = np.unique(key, return_index=True)
         first.sort()
-        rows, ix, d, arts = rows[first], ix[first], d[first], arts[first]
-        starts = np.searchsorted(rows, np.arange(hi - lo))
-        pos = np.arange(len(rows)) - starts[rows]
-        dsim[lo + rows, pos] = d
-        dunit[lo + rows, pos] = ix
-        dart[lo + rows, pos] = arts
-    return Neighbours(dsim[qinv], dunit[qinv], dart[qinv])
+        _fill(tables, lo, hi - lo, rows[first], ix[first], d[first], arts[first])
+    return Neighbours(*(t[qinv] for t in tables))
 
 
 def pair_background(sentence_vectors: Sequence[np.ndarray], sample: int = 300, seed: int = 0,
