@@ -339,13 +339,13 @@ def _patch_limits() -> None:
     corpus.MAX_OUTLETS = 10**9
 
 
-def story(n_articles: int, per_article: int = 100, seed: int = 0):
+def story(n_articles: int, per_article: int = 100, seed: int = 0, distinct: bool = False):
     from stages import synth_story
 
-    return synth_story(n_articles, seed, sentences=(per_article, per_article))
+    return synth_story(n_articles, seed, sentences=(per_article, per_article), distinct=distinct)
 
 
-def prepare_child(n: int, per_article: int) -> None:
+def prepare_child(n: int, per_article: int, distinct: bool = False) -> None:
     """One size, in its own process: prints a JSON line per finished step."""
     import compare.pipeline as pipeline
     from compare.pipeline import compare_evidence, prepare
@@ -369,7 +369,7 @@ def prepare_child(n: int, per_article: int) -> None:
         print("STEP " + json.dumps(kw), flush=True)
 
     t = time.perf_counter()
-    articles = story(n, per_article)
+    articles = story(n, per_article, distinct=distinct)
     n_sent = sum(len(segment(a, i)) for i, a in enumerate(articles))
     say(step="story", articles=n, sentences=n_sent, seconds=time.perf_counter() - t, rss_mb=rss_mb())
     emb = HashEmbed()
@@ -394,6 +394,7 @@ def part_prepare(args) -> dict:
     results = []
     for n in args.sizes:
         cmd = [sys.executable, __file__, "--child", str(n), "--per-article", str(args.per_article)]
+        cmd += ["--distinct"] if args.distinct else []
         t = time.perf_counter()
         steps: dict = {"articles": n}
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -417,7 +418,8 @@ def part_prepare(args) -> dict:
         print(f"[{n} articles: {'TIMED OUT after ' + str(args.timeout) + 's, ' if timed_out else ''}"
               f"prepare {p.get('seconds', float('nan')):.1f}s, classify {c.get('seconds', float('nan')):.1f}s]",
               file=sys.stderr, flush=True)
-    print(f"prepare + compare_evidence, {args.per_article} sentences per article, embed= hashed vectors (time excluded)")
+    print(f"prepare + compare_evidence, {args.per_article} sentences per article, embed= hashed vectors (time excluded)"
+          + (", every sentence made distinct (--distinct)" if args.distinct else ""))
     print(f"  {'articles':>8} {'sentences':>10} {'units':>8} {'queries':>8} {'prepare s':>10} {'of it search':>12} "
           f"{'classify s':>11} {'total s':>9} {'search+classify':>15} {'Neighbours MB':>14} {'peak RSS MB':>13}")
     for r in results:
@@ -454,7 +456,7 @@ def part_profile(args) -> dict:
 
     _patch_limits()
     n = args.sizes[0]
-    articles = story(n, args.per_article)
+    articles = story(n, args.per_article, distinct=args.distinct)
     emb = HashEmbed()
     emb([a.text for a in articles])  # build most of the vocabulary outside the profile
     pr = cProfile.Profile()
@@ -474,6 +476,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--part", choices=("all", "search", "prepare", "index", "profile"), default="all")
     p.add_argument("--sizes", type=int, nargs="+", default=[50, 100, 200, 400], help="articles per story (prepare)")
     p.add_argument("--per-article", type=int, default=100)
+    p.add_argument("--distinct", action="store_true",
+                   help="prepare/profile: a made-up word in every sentence, so no text repeats (bench/stages.py mark)")
     p.add_argument("--timeout", type=float, default=600, help="seconds per size (prepare)")
     p.add_argument("--samples", type=int, default=1000, help="query sample for the search variants")
     p.add_argument("--full-limit", type=float, default=600, help="run the full 100k search if estimated below this")
@@ -482,7 +486,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child is not None:
-        prepare_child(args.child, args.per_article)
+        prepare_child(args.child, args.per_article, args.distinct)
         return 0
     out = {"cores": os.cpu_count()}
     parts = ("search", "index", "prepare", "profile") if args.part == "all" else (args.part,)

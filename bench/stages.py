@@ -135,14 +135,31 @@ def perturb(text: str, rng: random.Random) -> str:
     return out
 
 
+_SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
+
+
+def coined(rng: random.Random) -> str:
+    """A made-up lowercase word of four syllables (70^4 = 24M of them)."""
+    return "".join(rng.choice(_SYLLABLES) for _ in range(4))
+
+
+def mark(text: str, rng: random.Random) -> str:
+    """The text with a made-up word inserted after its first word: no two marked sentences
+    are the same string, as in articles that share facts but no wording."""
+    words = text.split(" ")
+    words.insert(1, coined(rng))
+    return " ".join(words)
+
+
 def synth_story(n_outlets: int, seed: int = 0, pool: dict[str, list[str]] | None = None,
-                sentences: tuple[int, int] = (15, 25)) -> list[Article]:
+                sentences: tuple[int, int] = (15, 25), distinct: bool = False) -> list[Article]:
     """``n_outlets`` articles on one synthetic event, ``sentences`` (min, max) sentences each.
 
     The event is one bundled story (chosen by ``seed``): its sentences, which already include
     the bundled outlets' paraphrases of each other, are the facts that outlets carry with
     Zipf-like popularity; 10-25% of each article comes from the other stories (claims no or
-    few other outlets carry)."""
+    few other outlets carry). With ``distinct`` every sentence also gets a made-up word
+    (``mark``), so no text repeats anywhere in the story."""
     pool = pool or sentence_pool()
     rng = random.Random(seed)
     names = sorted(pool)
@@ -163,6 +180,8 @@ def synth_story(n_outlets: int, seed: int = 0, pool: dict[str, list[str]] | None
         for _ in range(n - n_core):
             picked.insert(rng.randrange(len(picked) + 1), rng.choice(rest))
         texts = [perturb(t, rng) for t in picked]
+        if distinct:
+            texts = [mark(t, rng) for t in texts]
         paras = []
         i = 0
         while i < len(texts):

@@ -332,6 +332,45 @@ def _conflicts_cached(mine: str, theirs: str, titles_only: bool) -> tuple[tuple[
     return tuple(dict.fromkeys(_conflicts(mine, theirs, titles_only)))
 
 
+_DATE_KINDS = ((lambda d: "-" in d), (lambda d: d in WEEKDAYS), (lambda d: d.startswith("y")))
+
+
+def _bit(key: str) -> int:
+    return 1 << (hash(key) & 63)
+
+
+def _details(text: str) -> tuple:
+    """(numbers, dates, names, negated, keys) of a text; ``keys`` is a 64-bit mask of what two
+    texts must share for any detail of theirs to conflict (a number's unit, a kind of date, a
+    name's slot word): pairs with no common bit and the same polarity cannot conflict. The mask
+    uses ``hash`` and so holds only within one process."""
+    nums, ds, nms, neg = numbers(text), dates(text), names(text), negated(text)
+    keys = 0
+    for _, unit, _ in nums:
+        keys |= _bit("n " + unit)
+    for k, test in enumerate(_DATE_KINDS):
+        if any(test(d) for d in ds):
+            keys |= 1 << k
+    for _, before in nms:
+        if before.isalpha() and (before in SLOT_WORDS or before not in NOT_NAMES):
+            keys |= _bit("s " + before)
+    return nums, ds, nms, neg, keys
+
+
+_details_cached = lru_cache(maxsize=1 << 17)(_details)
+
+
+def details_of(text: str) -> tuple:
+    """``_details``, memoised for sentence-sized texts (one memo, not one per detail, so a large
+    story's texts are each read once)."""
+    return _details_cached(text) if len(text) <= 2000 else _details(text)
+
+
+def _fold_text(text: str) -> str:
+    """``fold`` of a whole text, outside fold's per-word memo."""
+    return fold.__wrapped__(text)
+
+
 def _conflicts(mine: str, theirs: str, titles_only: bool = False) -> list[tuple[str, str, str]]:
     """``conflicts`` without the memo.
 
@@ -342,10 +381,19 @@ def _conflicts(mine: str, theirs: str, titles_only: bool = False) -> list[tuple[
 
     With ``titles_only``, only names in a title slot ("Archbishop A" vs "Archbishop B") are
     compared: the one check strong enough for loosely matched passages."""
-    found: list[tuple[str, str, str]] = []
+    one, two = details_of(mine), details_of(theirs)
+    if not one[4] & two[4] and (titles_only or bool(one[3]) == bool(two[3])):
+        return []  # nothing in common that could differ (most matched pairs)
+    return _compare(one, two, mine, theirs, titles_only)
+
+
+def _compare(one: tuple, two: tuple, mine: str, theirs: str, titles_only: bool) -> list[tuple[str, str, str]]:
+    """``_conflicts`` on the ``details_of`` of both texts, without the shortcut."""
+    n1, d1, names1, neg1, _ = one
+    n2, d2, names2, neg2, _ = two
     if titles_only:
-        return [c[:3] for c in _name_conflicts(mine, theirs) if c[3] in TITLES][:1]
-    n1, n2 = numbers(mine), numbers(theirs)
+        return [c[:3] for c in _name_conflicts(names1, names2, mine, theirs) if c[3] in TITLES][:1]
+    found: list[tuple[str, str, str]] = []
     for unit in {u for _, u, _ in n1} & {u for _, u, _ in n2}:
         v1 = {v for v, u, _ in n1 if u == unit}
         v2 = {v for v, u, _ in n2 if u == unit}
@@ -354,33 +402,40 @@ def _conflicts(mine: str, theirs: str, titles_only: bool = False) -> list[tuple[
             w2 = next(w for v, u, w in n2 if u == unit)
             found.append(("number", w1, w2))
             break
-    d1, d2 = dates(mine), dates(theirs)
-    for kind_test in (lambda d: "-" in d, lambda d: d in WEEKDAYS, lambda d: d.startswith("y")):
-        a = {d for d in d1 if kind_test(d)}
-        b = {d for d in d2 if kind_test(d)}
-        if a and b and not (a & b):
-            found.append(("date", _date_label(sorted(a)[0]), _date_label(sorted(b)[0])))
-            break
-    found.extend(c[:3] for c in _name_conflicts(mine, theirs)[:1])
-    neg1, neg2 = negated(mine), negated(theirs)
+    if d1 and d2:
+        for kind_test in _DATE_KINDS:
+            a = {d for d in d1 if kind_test(d)}
+            b = {d for d in d2 if kind_test(d)}
+            if a and b and not (a & b):
+                found.append(("date", _date_label(sorted(a)[0]), _date_label(sorted(b)[0])))
+                break
+    found.extend(c[:3] for c in _name_conflicts(names1, names2, mine, theirs)[:1])
     if bool(neg1) != bool(neg2):
         found.append(("negation", neg1 or "(affirmative)", neg2 or "(affirmative)"))
     return found
 
 
-def _name_conflicts(mine: str, theirs: str) -> list[tuple[str, str, str, str]]:
-    """("name", mine, theirs, slot word) for names that differ in the same slot."""
+def _name_conflicts(names1: Sequence[tuple[str, str]], names2: Sequence[tuple[str, str]],
+                    mine: str, theirs: str) -> list[tuple[str, str, str, str]]:
+    """("name", mine, theirs, slot word) for names (``names`` of mine and of theirs) that differ
+    in the same slot."""
     out: list[tuple[str, str, str, str]] = []
-    names2 = names(theirs)
-    names1 = names(mine)
+    folded: dict[str, str] = {}
+
+    def whole(text: str) -> str:
+        f = folded.get(text)
+        if f is None:
+            f = folded[text] = _fold_text(text)
+        return f
+
     for name1, before1 in names1:
         if any(same_name(name1, n) or fold(name1) in fold(n) or fold(n) in fold(name1) for n, _ in names2):
             continue
-        if fold(name1) in fold(theirs):
+        if fold(name1) in whole(theirs):
             continue
         for name2, before2 in names2:
             if before1 == before2 and before1.isalpha() and (before1 in SLOT_WORDS or before1 not in NOT_NAMES):
-                if not any(same_name(name2, n) for n, _ in names1) and fold(name2) not in fold(mine):
+                if not any(same_name(name2, n) for n, _ in names1) and fold(name2) not in whole(mine):
                     out.append(("name", name1, name2, before1))
                     break
     return out

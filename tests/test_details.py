@@ -75,3 +75,22 @@ def test_different_people_in_the_same_title_conflict_even_on_loose_matches():
     assert details.conflicts("Six ships left on Monday.", "Eight ships left on Tuesday.", titles_only=True) == []
     # ...and the same person under a variant spelling is no conflict.
     assert details.conflicts("President Zelenskiy spoke.", "President Zelensky spoke.", titles_only=True) == []
+
+
+def test_the_shortcut_never_hides_a_conflict():
+    """``_conflicts`` skips pairs whose details share nothing that could differ; over every pair
+    of sentences of the seed story (both directions, both modes) it must agree with the full
+    comparison, and the full comparison must find conflicts there (or the test proves nothing)."""
+    from compare import corpora_dir, load_story
+    from compare.segment import segment
+
+    story = load_story([corpora_dir() / "drone-deal-2025-07"])
+    texts = sorted({s.text for i, a in enumerate(story.articles) for s in segment(a, i)})
+    found = 0
+    for mine in texts:
+        for theirs in texts:
+            for titles_only in (False, True):
+                full = details._compare(details.details_of(mine), details.details_of(theirs), mine, theirs, titles_only)
+                assert details._conflicts(mine, theirs, titles_only) == full, (mine, theirs, titles_only)
+                found += bool(full)
+    assert found > 100
