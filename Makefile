@@ -59,10 +59,12 @@ bench-all: bench
 	$(BIN)/python bench/stages.py
 	$(BIN)/python bench/batch.py
 	$(BIN)/python bench/scale.py --part prepare --sizes 100 300 1000 --timeout 900
+	$(BIN)/python bench/scale.py --part prepare --sizes 300 1000 --distinct --timeout 900
 	$(BIN)/python bench/scale.py --part search
 	$(BIN)/python bench/scale.py --part index
 	$(BIN)/python bench/onnx_probe.py
 	$(BIN)/python bench/onnx_probe.py --ort
+	$(BIN)/python bench/window_cascade.py
 	COMPARE_STORY=ten-outlets $(BIN)/python bench/app_rerender.py
 
 clean:
