@@ -340,10 +340,10 @@ def _bit(key: str) -> int:
 
 
 def _details(text: str) -> tuple:
-    """(numbers, dates, names, negated, keys) of a text; ``keys`` is a 64-bit mask of what two
-    texts must share for any detail of theirs to conflict (a number's unit, a kind of date, a
-    name's slot word): pairs with no common bit and the same polarity cannot conflict. The mask
-    uses ``hash`` and so holds only within one process."""
+    """(numbers, dates, names, negated, keys, folded names) of a text; ``keys`` is a 64-bit mask
+    of what two texts must share for any detail of theirs to conflict (a number's unit, a kind
+    of date, a name's slot word): pairs with no common bit and the same polarity cannot
+    conflict. The mask uses ``hash`` and so holds only within one process."""
     nums, ds, nms, neg = numbers(text), dates(text), names(text), negated(text)
     keys = 0
     for _, unit, _ in nums:
@@ -354,7 +354,7 @@ def _details(text: str) -> tuple:
     for _, before in nms:
         if before.isalpha() and (before in SLOT_WORDS or before not in NOT_NAMES):
             keys |= _bit("s " + before)
-    return nums, ds, nms, neg, keys
+    return nums, ds, nms, neg, keys, frozenset(fold(n) for n, _ in nms)
 
 
 _details_cached = lru_cache(maxsize=1 << 17)(_details)
@@ -387,14 +387,19 @@ def _conflicts(mine: str, theirs: str, titles_only: bool = False) -> list[tuple[
     return _compare(one, two, mine, theirs, titles_only)
 
 
-def _compare(one: tuple, two: tuple, mine: str, theirs: str, titles_only: bool) -> list[tuple[str, str, str]]:
-    """``_conflicts`` on the ``details_of`` of both texts, without the shortcut."""
-    n1, d1, names1, neg1, _ = one
-    n2, d2, names2, neg2, _ = two
+def _compare(one: tuple, two: tuple, mine: str, theirs: str, titles_only: bool,
+             shortcut: bool = True) -> list[tuple[str, str, str]]:
+    """``_conflicts`` on the ``details_of`` of both texts, without the mask test (and, with
+    ``shortcut`` false, comparing names even when all of mine are among theirs: for tests)."""
+    n1, d1, names1, neg1, _, folded1 = one
+    n2, d2, names2, neg2, _, folded2 = two
+    # A name of mine also among theirs (folded) is never in conflict: all of them, none is.
+    names_differ = not shortcut or not folded1 <= folded2
     if titles_only:
-        return [c[:3] for c in _name_conflicts(names1, names2, mine, theirs) if c[3] in TITLES][:1]
+        return [c[:3] for c in _name_conflicts(names1, names2, mine, theirs) if c[3] in TITLES][:1] if names_differ else []
     found: list[tuple[str, str, str]] = []
-    for unit in {u for _, u, _ in n1} & {u for _, u, _ in n2}:
+    units2 = {u for _, u, _ in n2}
+    for unit in dict.fromkeys(u for _, u, _ in n1 if u in units2):  # in mine's order: the same in every process
         v1 = {v for v, u, _ in n1 if u == unit}
         v2 = {v for v, u, _ in n2 if u == unit}
         if v1 and v2 and not (v1 & v2):
@@ -409,7 +414,8 @@ def _compare(one: tuple, two: tuple, mine: str, theirs: str, titles_only: bool) 
             if a and b and not (a & b):
                 found.append(("date", _date_label(sorted(a)[0]), _date_label(sorted(b)[0])))
                 break
-    found.extend(c[:3] for c in _name_conflicts(names1, names2, mine, theirs)[:1])
+    if names_differ:
+        found.extend(c[:3] for c in _name_conflicts(names1, names2, mine, theirs)[:1])
     if bool(neg1) != bool(neg2):
         found.append(("negation", neg1 or "(affirmative)", neg2 or "(affirmative)"))
     return found
