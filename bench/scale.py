@@ -464,7 +464,7 @@ def part_profile(args) -> dict:
     compare_evidence(prepare(articles, NoModel(), embed=emb), Settings())
     pr.disable()
     buf = io.StringIO()
-    pstats.Stats(pr, stream=buf).sort_stats("cumulative").print_stats(int(os.environ.get("PROFILE_TOP", "10")))
+    pstats.Stats(pr, stream=buf).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(int(os.environ.get("PROFILE_TOP", "10")))
     text = "\n".join(line for line in buf.getvalue().splitlines() if line.strip())
     print(f"profile: prepare + compare_evidence, {n} articles x {args.per_article} sentences (cProfile, top 10 by cumtime)")
     print(text.replace(str(ROOT) + "/", ""))

@@ -139,11 +139,13 @@ def search(unit_vectors: np.ndarray, unit_articles: np.ndarray, queries: np.ndar
     """Best unit per article for each query, among the query's ``k`` nearest units.
 
     unit_vectors: (n_units, d) float32, L2-normalised; unit_articles: (n_units,) article index
-    of each unit; queries: (n_queries, d). ``k`` defaults to every unit for small stories
+    of each unit; queries: (n_queries, d) vectors, or (n_queries,) integer indexes into
+    unit_vectors (no copy of the query vectors is made). ``k`` defaults to every unit for small stories
     (exact: each article's best is found) and beyond ``SMALL_STORY`` units to ``DEPTH``, so
     cost and memory grow with n_queries * k, not with the number of article pairs."""
     n_units = len(unit_vectors)
     nq = len(queries)
+    by_index = queries.ndim == 1 and np.issubdtype(queries.dtype, np.integer)
     if k is None:
         k = n_units if n_units <= SMALL_STORY else DEPTH
     k = max(1, min(k, n_units))
@@ -151,14 +153,15 @@ def search(unit_vectors: np.ndarray, unit_articles: np.ndarray, queries: np.ndar
         empty = np.zeros((nq, 0))
         return Neighbours(empty.astype(np.float32), empty.astype(np.int32), empty.astype(np.int32))
     if k < n_units and n_units > SMALL_STORY:
-        return _search_distinct(unit_vectors, unit_articles, queries, n_articles, k, exact_limit)
+        return _search_distinct(unit_vectors, unit_articles, queries, by_index, n_articles, k, exact_limit)
     index = make_index(unit_vectors, exact_limit)
     width = min(k, n_articles)
     tables = _padded(nq, width)
     step = max(1, 4_000_000 // k)  # bound the (step, k) result arrays
     for lo in range(0, nq, step):
         hi = min(nq, lo + step)
-        D, Ix = index.search(np.ascontiguousarray(queries[lo:hi], dtype=np.float32), k)
+        block = unit_vectors[queries[lo:hi]] if by_index else queries[lo:hi]
+        D, Ix = index.search(np.ascontiguousarray(block, dtype=np.float32), k)
         rows = np.repeat(np.arange(hi - lo), k)
         ix = Ix.ravel()
         d = D.ravel()
@@ -174,14 +177,20 @@ def search(unit_vectors: np.ndarray, unit_articles: np.ndarray, queries: np.ndar
     return Neighbours(*tables)
 
 
-def _search_distinct(unit_vectors: np.ndarray, unit_articles: np.ndarray, queries: np.ndarray,
+def _search_distinct(unit_vectors: np.ndarray, unit_articles: np.ndarray, queries: np.ndarray, by_index: bool,
                      n_articles: int, k: int, exact_limit: int) -> Neighbours:
     """``search`` for a large story: the index holds each distinct vector once and each
     distinct query is searched once; a neighbour shared by several units stands for all of
     them (in unit order) within the ``k`` nearest units. Rows list articles by descending
     cosine."""
     ufirst, uinv = distinct_rows(unit_vectors)
-    qfirst, qinv = distinct_rows(queries)
+    if by_index:  # the units' deduplication already knows which queries are the same vector
+        qd, qinv = np.unique(uinv[queries], return_inverse=True)
+        qfirst = ufirst[qd]
+        source = unit_vectors
+    else:
+        qfirst, qinv = distinct_rows(queries)
+        source = queries
     # Units of each distinct vector, in unit order.
     members = np.argsort(uinv, kind="stable")
     ptr = np.searchsorted(uinv[members], np.arange(len(ufirst) + 1))
@@ -193,7 +202,7 @@ def _search_distinct(unit_vectors: np.ndarray, unit_articles: np.ndarray, querie
     step = max(1, 2_000_000 // k)
     for lo in range(0, nd, step):
         hi = min(nd, lo + step)
-        D, Ix = index.search(np.ascontiguousarray(queries[qfirst[lo:hi]], dtype=np.float32), kd)
+        D, Ix = index.search(np.ascontiguousarray(source[qfirst[lo:hi]], dtype=np.float32), kd)
         ok = Ix >= 0
         nbr = np.where(ok, Ix, 0)
         # Expand each neighbour into its units, up to k units per query in all.

@@ -53,7 +53,7 @@ def prepare(articles: Sequence[Article], encoder: Encoder, progress: Progress | 
     vectors = embed(texts) if embed is not None else embed_texts(texts, encoder, progress)
     unit_articles = np.array([u.article for u in units], dtype=np.int64)
     query_units = tuple(i for i, u in enumerate(units) if u.kind in ("sentence", "clause"))
-    neighbours = search(vectors, unit_articles, vectors[list(query_units)], len(articles))
+    neighbours = search(vectors, unit_articles, np.array(query_units, dtype=np.int64), len(articles))
     row_of = {q: r for r, q in enumerate(query_units)}
     sentence_rows: list[list[int]] = [[0] * len(s) for s in sentences]
     clause_rows: list[list[list[int]]] = [[[] for _ in s] for s in sentences]

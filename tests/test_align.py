@@ -1,6 +1,7 @@
 """Units and the faiss search, on hand-made vectors (pure logic: no model needed)."""
 
 import numpy as np
+import pytest
 
 from compare import align
 from compare.align import build_units, distinct_rows, make_index, pair_background, search
@@ -110,3 +111,22 @@ def test_large_story_search_keeps_a_fixed_depth_and_exact_cosines(monkeypatch):
             top = max(exact.items(), key=lambda kv: kv[1][0])[0]
             hits += top in kept
         assert hits >= 190
+
+
+@pytest.mark.parametrize("small_story", [10**6, 100])
+def test_queries_by_unit_index_give_the_same_neighbours(monkeypatch, small_story):
+    """Queries given as unit indexes (no copy of their vectors) find exactly what the same
+    vectors find, on the all-units path and on the deduplicated deep path (with repeated queries)."""
+    monkeypatch.setattr(align, "SMALL_STORY", small_story)
+    rng = np.random.default_rng(7)
+    v = rng.normal(size=(400, 16)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    v = np.vstack([v, v[:100]])  # 100 copies
+    arts = np.repeat(np.arange(25), 20)
+    q = np.r_[np.arange(0, 500, 3), np.arange(400, 450)]  # copies among the queries too
+    by_vector = search(v, arts, v[q], 25, exact_limit=10**9)
+    by_index = search(v, arts, q, 25, exact_limit=10**9)
+    for a, b in zip((by_vector.sim, by_vector.unit, by_vector.article), (by_index.sim, by_index.unit, by_index.article),
+                    strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert (by_index.article >= 0).sum() > len(q)  # several articles found per query
