@@ -5,6 +5,7 @@
     .venv/bin/python bench/scale.py --part prepare --sizes 50 100 200 400 --timeout 900
     .venv/bin/python bench/scale.py --part index       # IndexFlatIP vs IVF / HNSW: build, search, recall
     .venv/bin/python bench/scale.py --part profile --sizes 50   # cProfile, top 10 by cumtime
+    .venv/bin/python bench/scale.py --part profile --sizes 300 --distinct --sort tottime --top 25
 
 Parts:
 
@@ -464,9 +465,10 @@ def part_profile(args) -> dict:
     compare_evidence(prepare(articles, NoModel(), embed=emb), Settings())
     pr.disable()
     buf = io.StringIO()
-    pstats.Stats(pr, stream=buf).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(int(os.environ.get("PROFILE_TOP", "10")))
+    pstats.Stats(pr, stream=buf).sort_stats(args.sort).print_stats(args.top)
     text = "\n".join(line for line in buf.getvalue().splitlines() if line.strip())
-    print(f"profile: prepare + compare_evidence, {n} articles x {args.per_article} sentences (cProfile, top 10 by cumtime)")
+    print(f"profile: prepare + compare_evidence, {n} articles x {args.per_article} sentences "
+          f"(cProfile, top {args.top} by {args.sort})")
     print(text.replace(str(ROOT) + "/", ""))
     return {}
 
@@ -482,6 +484,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--samples", type=int, default=1000, help="query sample for the search variants")
     p.add_argument("--full-limit", type=float, default=600, help="run the full 100k search if estimated below this")
     p.add_argument("--queries", type=int, default=2000, help="held-out queries (index)")
+    p.add_argument("--top", type=int, default=10, help="profile: rows to print")
+    p.add_argument("--sort", default="cumulative", help="profile: pstats sort key (cumulative, tottime, ...)")
     p.add_argument("--json", type=Path)
     p.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
