@@ -242,6 +242,39 @@ def _candidates(ev: Evidence, sids: np.ndarray, settings: Settings, t_sents: np.
             "clause_best": clause_best, "clause_own": c_own}
 
 
+class DetailArrays:
+    """``details.may_conflict`` for arrays of (text, text) pairs: each text's ``Details`` read
+    once (on first need) into masks and ids of its quantities, dates and names, so most matched
+    pairs are cleared in numpy without a Python call."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        n = len(texts)
+        self.texts = texts
+        self.units, self.kinds, self.slots = (np.zeros(n, dtype=np.uint64) for _ in range(3))
+        self.values, self.dates, self.folded = (np.zeros(n, dtype=np.int64) for _ in range(3))
+        self.negated = np.zeros(n, dtype=bool)
+        self.read = np.zeros(n, dtype=bool)
+        self.ids: dict[frozenset, int] = {}
+
+    def _id(self, s: frozenset) -> int:
+        return self.ids.setdefault(s, len(self.ids))
+
+    def may_conflict(self, one: np.ndarray, two: np.ndarray, titles_only: np.ndarray) -> np.ndarray:
+        """(n,) bool: whether texts ``one[i]`` and ``two[i]`` may conflict (indexes into texts)."""
+        todo = np.unique(np.concatenate([one, two]))
+        for i in todo[~self.read[todo]].tolist():
+            d = details.details_of(self.texts[i])
+            self.units[i], self.kinds[i], self.slots[i] = d.units, d.kinds, d.slots
+            self.values[i], self.dates[i], self.folded[i] = self._id(d.values), self._id(d.dates), self._id(d.folded)
+            self.negated[i] = bool(d.negated)
+        self.read[todo] = True
+        names = ((self.slots[one] & self.slots[two]) != 0) & (self.folded[one] != self.folded[two])
+        full = (names | (((self.units[one] & self.units[two]) != 0) & (self.values[one] != self.values[two]))
+                | (((self.kinds[one] & self.kinds[two]) != 0) & (self.dates[one] != self.dates[two]))
+                | (self.negated[one] != self.negated[two]))
+        return np.where(titles_only, names, full)
+
+
 CLASSIFY_BLOCK = 20_000
 """Sentences classified per numpy pass (bounds the candidate arrays of a large story)."""
 
@@ -262,6 +295,9 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
     u_text = [u.text for u in ev.units]
     u_kind = [u.kind for u in ev.units]
     units = ev.units
+    is_window = np.array([k == "window" for k in u_kind], dtype=bool)
+    flat_unit = np.array([ev.query_units[r] for rows in ev.sentence_rows for r in rows], dtype=np.int64)
+    arrays = DetailArrays(u_text)
     for lo in range(0, len(flat), CLASSIFY_BLOCK):
         sids = np.arange(lo, min(len(flat), lo + CLASSIFY_BLOCK))
         c = _candidates(ev, sids, settings, t_sents, t_clauses, floor)
@@ -269,7 +305,14 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
         cstarts = np.searchsorted(c["clause_own"], np.arange(len(sids) + 1)).tolist()
         bs, sims, us = c["b"].tolist(), c["sim"].tolist(), c["unit"].tolist()
         carr, via = c["carried"].tolist(), c["via_clause"].tolist()
-        check = np.nonzero(c["sim"].astype(np.float64) >= check_from)[0].tolist()
+        sim64 = c["sim"].astype(np.float64)
+        check = np.nonzero(sim64 >= check_from)[0]
+        # Windows are checked part by part below; other pairs only if their details may conflict.
+        x = c["unit"][check]
+        pair = ~is_window[x]
+        keep = ~pair
+        keep[pair] = arrays.may_conflict(flat_unit[sids[c["own"][check[pair]]]], x[pair], sim64[check[pair]] < settings.conflict)
+        check = check[keep].tolist()
         ci = 0
         clause_best = c["clause_best"]
         conflict_at, conflict_tuple = settings.conflict, details.conflict_tuple

@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Container, Sequence
 from difflib import SequenceMatcher
 from functools import lru_cache, wraps
+from typing import NamedTuple
 
 
 def _text_cache(fn):  # noqa: ANN001, ANN202 - a decorator of str -> T functions
@@ -335,35 +336,68 @@ def _conflicts_cached(mine: str, theirs: str, titles_only: bool) -> tuple[tuple[
 _DATE_KINDS = ((lambda d: "-" in d), (lambda d: d in WEEKDAYS), (lambda d: d.startswith("y")))
 
 
+class Details(NamedTuple):
+    """What matched texts can disagree on (see ``_conflicts``), read once per text. The masks
+    use ``hash`` and so hold only within one process."""
+
+    numbers: tuple[tuple[float, str, str], ...]
+    """``numbers`` of the text."""
+    dates: frozenset[str]
+    """``dates`` of the text."""
+    names: tuple[tuple[str, str], ...]
+    """``names`` of the text."""
+    negated: str
+    """``negated`` of the text."""
+    units: int
+    """64-bit mask of the units of its numbers."""
+    kinds: int
+    """Bits 0-2: the kinds of date it names (day, weekday, year)."""
+    slots: int
+    """64-bit mask of the words before its names that make a slot ("for X", "Minister X")."""
+    values: frozenset[tuple[float, str]]
+    """Its quantities as (value, unit)."""
+    folded: frozenset[str]
+    """Its names, folded."""
+
+
 def _bit(key: str) -> int:
     return 1 << (hash(key) & 63)
 
 
-def _details(text: str) -> tuple:
-    """(numbers, dates, names, negated, keys, folded names) of a text; ``keys`` is a 64-bit mask
-    of what two texts must share for any detail of theirs to conflict (a number's unit, a kind
-    of date, a name's slot word): pairs with no common bit and the same polarity cannot
-    conflict. The mask uses ``hash`` and so holds only within one process."""
+def _details(text: str) -> Details:
     nums, ds, nms, neg = numbers(text), dates(text), names(text), negated(text)
-    keys = 0
+    units = kinds = slots = 0
     for _, unit, _ in nums:
-        keys |= _bit("n " + unit)
+        units |= _bit(unit)
     for k, test in enumerate(_DATE_KINDS):
         if any(test(d) for d in ds):
-            keys |= 1 << k
+            kinds |= 1 << k
     for _, before in nms:
         if before.isalpha() and (before in SLOT_WORDS or before not in NOT_NAMES):
-            keys |= _bit("s " + before)
-    return nums, ds, nms, neg, keys, frozenset(fold(n) for n, _ in nms)
+            slots |= _bit(before)
+    return Details(nums, ds, nms, neg, units, kinds, slots, frozenset((v, u) for v, u, _ in nums),
+                   frozenset(fold(n) for n, _ in nms))
 
 
 _details_cached = lru_cache(maxsize=1 << 17)(_details)
 
 
-def details_of(text: str) -> tuple:
-    """``_details``, memoised for sentence-sized texts (one memo, not one per detail, so a large
-    story's texts are each read once)."""
+def details_of(text: str) -> Details:
+    """The ``Details`` of a text, memoised for sentence-sized texts (one memo, not one per
+    detail, so a large story's texts are each read once)."""
     return _details_cached(text) if len(text) <= 2000 else _details(text)
+
+
+def may_conflict(one: Details, two: Details, titles_only: bool = False) -> bool:
+    """False when the two texts' details cannot conflict: a conflict needs a number unit both
+    use with other quantities, a kind of date both name with other dates, a slot both fill
+    with other names, or (unless ``titles_only``) opposite polarity. The classifier applies
+    the same test to whole arrays of pairs (claims.DetailArrays)."""
+    names = bool(one.slots & two.slots) and one.folded != two.folded
+    if titles_only:
+        return names
+    return (names or (bool(one.units & two.units) and one.values != two.values)
+            or (bool(one.kinds & two.kinds) and one.dates != two.dates) or bool(one.negated) != bool(two.negated))
 
 
 def _fold_text(text: str) -> str:
@@ -382,17 +416,17 @@ def _conflicts(mine: str, theirs: str, titles_only: bool = False) -> list[tuple[
     With ``titles_only``, only names in a title slot ("Archbishop A" vs "Archbishop B") are
     compared: the one check strong enough for loosely matched passages."""
     one, two = details_of(mine), details_of(theirs)
-    if not one[4] & two[4] and (titles_only or bool(one[3]) == bool(two[3])):
-        return []  # nothing in common that could differ (most matched pairs)
+    if not may_conflict(one, two, titles_only):
+        return []  # most matched pairs
     return _compare(one, two, mine, theirs, titles_only)
 
 
-def _compare(one: tuple, two: tuple, mine: str, theirs: str, titles_only: bool,
+def _compare(one: Details, two: Details, mine: str, theirs: str, titles_only: bool,
              shortcut: bool = True) -> list[tuple[str, str, str]]:
     """``_conflicts`` on the ``details_of`` of both texts, without the mask test (and, with
     ``shortcut`` false, comparing names even when all of mine are among theirs: for tests)."""
-    n1, d1, names1, neg1, _, folded1 = one
-    n2, d2, names2, neg2, _, folded2 = two
+    n1, d1, names1, neg1, folded1 = one.numbers, one.dates, one.names, one.negated, one.folded
+    n2, d2, names2, neg2, folded2 = two.numbers, two.dates, two.names, two.negated, two.folded
     # A name of mine also among theirs (folded) is never in conflict: all of them, none is.
     names_differ = not shortcut or not folded1 <= folded2
     if titles_only:

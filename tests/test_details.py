@@ -100,3 +100,27 @@ def test_the_shortcut_never_hides_a_conflict():
                 assert details._conflicts(mine, theirs, titles_only) == full, (mine, theirs, titles_only)
                 kinds.update((k, titles_only) for k, _, _ in full)
     assert {("number", False), ("date", False), ("name", False), ("negation", False), ("name", True)} <= set(kinds)
+
+
+def test_the_classifier_array_test_matches_may_conflict():
+    """claims.DetailArrays clears pairs in numpy; on every pair of bundled sentences (and title
+    pairs), in both modes, it must say exactly what details.may_conflict says, which must both
+    clear pairs and keep some (or the test proves nothing)."""
+    import numpy as np
+
+    from compare import corpora_dir, list_stories, load_story
+    from compare.claims import DetailArrays
+    from compare.segment import segment
+
+    texts = sorted({s.text for folder in list_stories(corpora_dir())
+                    for i, a in enumerate(load_story([folder]).articles) for s in segment(a, i)}
+                   | {"Archbishop Laurent Ulrich led the service.", "Archbishop Michel Aupetit led the service."})
+    n = len(texts)
+    one, two = (g.ravel() for g in np.meshgrid(np.arange(n), np.arange(n), indexing="ij"))
+    arrays = DetailArrays(texts)
+    for titles_only in (False, True):
+        got = arrays.may_conflict(one, two, np.full(len(one), titles_only))
+        want = np.array([details.may_conflict(details.details_of(texts[i]), details.details_of(texts[j]), titles_only)
+                         for i, j in zip(one.tolist(), two.tolist(), strict=True)])
+        np.testing.assert_array_equal(got, want)
+        assert 0 < want.sum() < len(want)
