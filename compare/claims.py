@@ -399,11 +399,12 @@ def _added(s: Sentence, crow: Sequence[int], clause_best: np.ndarray, ev: Eviden
         if phrase not in covered:
             added.append(phrase)
     covered = " ".join(added)
-    for _, _, written in details.numbers(s.text):
+    mine = details.details_of(s.text)  # read already for the conflict checks
+    for _, _, written in mine.numbers:
         head = written.split()[0]
         if head not in covered and not any(t in elsewhere for t in details.content_terms(head)):
             added.append(written)
-    for name, _ in details.names(s.text):
+    for name, _ in mine.names:
         if name in covered:
             continue
         terms = details.content_terms(name)
