@@ -15,7 +15,7 @@ from .corpus import check_story
 from .embed import Encoder, Progress, get_encoder
 from .segment import segment
 from .store import store_for, story_key
-from .types import Article, CompareError, Comparison, Settings
+from .types import Article, CompareError, Comparison, Sentence, Settings, Unit
 
 TWIN_COSINE = 0.93
 """Sentences this similar are treated as the same text (wire copy)."""
@@ -32,6 +32,15 @@ def embed_texts(texts: Sequence[str], encoder: Encoder, progress: Progress | Non
     vecs = encoder.encode(distinct, progress) if distinct else np.zeros((0, 1), dtype=np.float32)
     row = {t: i for i, t in enumerate(distinct)}
     return vecs[[row[t] for t in texts]] if texts else vecs
+
+
+def unit_terms(units: Sequence[Unit], sentences: Sequence[Sequence[Sentence]]) -> tuple[frozenset[str], ...]:
+    """``details.content_terms`` of every unit. A window's are the union of its sentences' (its
+    text joins them with a space, which no token spans), so windows are not tokenised again."""
+    own = [[details.content_terms(s.text) for s in sents] for sents in sentences]
+    return tuple(own[u.article][u.first] if u.kind == "sentence"
+                 else frozenset().union(*own[u.article][u.first : u.last + 1]) if u.kind == "window"
+                 else details.content_terms(u.text) for u in units)
 
 
 def prepare(articles: Sequence[Article], encoder: Encoder, progress: Progress | None = None,
@@ -71,7 +80,7 @@ def prepare(articles: Sequence[Article], encoder: Encoder, progress: Progress | 
         counts = np.bincount(neighbours.article[rows][hit], minlength=n)[:n]
         twins[a] = counts / max(len(rows), 1)
         twins[a, a] = 0.0
-    terms = tuple(details.content_terms(u.text) for u in units)
+    terms = unit_terms(units, sentences)
     df: Counter[str] = Counter()
     for r in (r for rows in sentence_rows for r in rows):
         df.update(terms[query_units[r]])

@@ -188,3 +188,20 @@ def test_calibration_does_not_hide_a_match_between_short_articles(encoder):
                          encoder=encoder)
     first = comp.claims[0][0]
     assert first.status is Status.SHARED, first.best
+
+
+def test_window_terms_are_the_union_of_their_sentences_terms():
+    """prepare takes a window's content terms from its sentences' instead of tokenising it again;
+    on every unit of the bundled stories (windows of 2 and 3) that must equal reading the text."""
+    from compare import corpora_dir, details, list_stories, load_story
+    from compare.align import build_units
+    from compare.pipeline import unit_terms
+    from compare.segment import segment
+
+    windows = 0
+    for folder in list_stories(corpora_dir()):
+        sentences = [segment(a, i) for i, a in enumerate(load_story([folder]).articles)]
+        units = build_units(sentences, (2, 3))
+        assert list(unit_terms(units, sentences)) == [details.content_terms(u.text) for u in units]
+        windows += sum(u.kind == "window" for u in units)
+    assert windows > 200
