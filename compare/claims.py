@@ -245,7 +245,8 @@ def _candidates(ev: Evidence, sids: np.ndarray, settings: Settings, t_sents: np.
 class DetailArrays:
     """``details.may_conflict`` for arrays of (text, text) pairs: each text's ``Details`` read
     once (on first need) into masks and ids of its quantities, dates and names, so most matched
-    pairs are cleared in numpy without a Python call."""
+    pairs are cleared in numpy without a Python call. The ``Details`` are held here, for one
+    classification, not in a process-wide memo."""
 
     def __init__(self, texts: Sequence[str]) -> None:
         n = len(texts)
@@ -255,15 +256,27 @@ class DetailArrays:
         self.negated = np.zeros(n, dtype=bool)
         self.read = np.zeros(n, dtype=bool)
         self.ids: dict[frozenset, int] = {}
+        self.held: dict[int, details.Details] = {}
 
     def _id(self, s: frozenset) -> int:
         return self.ids.setdefault(s, len(self.ids))
+
+    def of(self, i: int) -> details.Details:
+        """The ``Details`` of text ``i``."""
+        d = self.held.get(i)
+        if d is None:
+            d = self.held[i] = details._details(self.texts[i])
+        return d
+
+    def conflicts(self, i: int, j: int, titles_only: bool) -> tuple[tuple[str, str, str], ...]:
+        """``details.conflict_tuple`` of texts ``i`` and ``j``, for a pair ``may_conflict`` kept."""
+        return tuple(dict.fromkeys(details._compare(self.of(i), self.of(j), self.texts[i], self.texts[j], titles_only)))
 
     def may_conflict(self, one: np.ndarray, two: np.ndarray, titles_only: np.ndarray) -> np.ndarray:
         """(n,) bool: whether texts ``one[i]`` and ``two[i]`` may conflict (indexes into texts)."""
         todo = np.unique(np.concatenate([one, two]))
         for i in todo[~self.read[todo]].tolist():
-            d = details.details_of(self.texts[i])
+            d = self.of(i)
             self.units[i], self.kinds[i], self.slots[i] = d.units, d.kinds, d.slots
             self.values[i], self.dates[i], self.folded[i] = self._id(d.values), self._id(d.dates), self._id(d.folded)
             self.negated[i] = bool(d.negated)
@@ -298,6 +311,7 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
     is_window = np.array([k == "window" for k in u_kind], dtype=bool)
     flat_unit = np.array([ev.query_units[r] for rows in ev.sentence_rows for r in rows], dtype=np.int64)
     arrays = DetailArrays(u_text)
+    flat_units = flat_unit.tolist()
     for lo in range(0, len(flat), CLASSIFY_BLOCK):
         sids = np.arange(lo, min(len(flat), lo + CLASSIFY_BLOCK))
         c = _candidates(ev, sids, settings, t_sents, t_clauses, floor)
@@ -318,6 +332,7 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
         conflict_at, conflict_tuple = settings.conflict, details.conflict_tuple
         for j, sid in enumerate(sids.tolist()):
             a, s = flat[sid]
+            own_unit = flat_units[sid]
             lo_j, hi_j = starts[j], starts[j + 1]
             bj, cj = bs[lo_j:hi_j], carr[lo_j:hi_j]
             matches = [Match(b, u_first[x], sim, u_text[x], u_kind[x], cr, vc)
@@ -330,7 +345,7 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
                 # Details are compared sentence to sentence. A window, or a looser match,
                 # is only checked for the strongest signal: another name in the same title.
                 if u_kind[x] != "window":
-                    found = conflict_tuple(s.text, u_text[x], best_sim < conflict_at)
+                    found = arrays.conflicts(own_unit, x, best_sim < conflict_at)
                 else:
                     u = units[x]
                     found = tuple(dict.fromkeys(f for part in ev.sentences[bs[i]][u.first : u.last + 1]
@@ -341,13 +356,13 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
             ci = ci_end
             crow = ev.clause_rows[a][s.index]
             out[a].append(_claim(ev, settings, a, s, crow, clause_best[cstarts[j] : cstarts[j + 1]],
-                                 matches, supporting, conflicts, group_of, n))
+                                 matches, supporting, conflicts, group_of, n, arrays.of(own_unit)))
     return tuple(tuple(claims) for claims in out)
 
 
 def _claim(ev: Evidence, settings: Settings, a: int, s: Sentence, crow: Sequence[int], clause_best: np.ndarray,
            matches: list[Match], supporting: list[int], conflicts: list[Conflict],
-           group_of: dict[int, int], n: int) -> Claim:
+           group_of: dict[int, int], n: int, mine: details.Details) -> Claim:
     """The verdict on one sentence from its matches, supporting outlets and conflicts."""
     if supporting and novelty(ev, s, a) >= settings.novelty:
         # Its wording is found nowhere else: the embeddings matched the topic, not the claim.
@@ -365,7 +380,7 @@ def _claim(ev: Evidence, settings: Settings, a: int, s: Sentence, crow: Sequence
         status = Status.PARTIAL
     added: tuple[str, ...] = ()
     if supporting and status is not Status.UNIQUE:
-        added = _added(s, crow, clause_best, ev, settings, a)
+        added = _added(s, crow, clause_best, ev, settings, a, mine)
     # A copy of this article's own source is no independent support; copies of one
     # other source count once.
     if group_of:
@@ -381,9 +396,10 @@ def _claim(ev: Evidence, settings: Settings, a: int, s: Sentence, crow: Sequence
 
 
 def _added(s: Sentence, crow: Sequence[int], clause_best: np.ndarray, ev: Evidence,
-           settings: Settings, a: int) -> tuple[str, ...]:
+           settings: Settings, a: int, mine: details.Details) -> tuple[str, ...]:
     """What a carried sentence adds: clauses with no counterpart in any other outlet that hold
-    words no other article uses, and figures or names that appear in no other article."""
+    words no other article uses, and figures or names that appear in no other article
+    (``mine``: the sentence's details)."""
     elsewhere = Elsewhere(ev, a)
 
     def novel(text: str) -> bool:
@@ -399,7 +415,6 @@ def _added(s: Sentence, crow: Sequence[int], clause_best: np.ndarray, ev: Eviden
         if phrase not in covered:
             added.append(phrase)
     covered = " ".join(added)
-    mine = details.details_of(s.text)  # read already for the conflict checks
     for _, _, written in mine.numbers:
         head = written.split()[0]
         if head not in covered and not any(t in elsewhere for t in details.content_terms(head)):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
+import zlib
 from collections.abc import Container, Sequence
 from difflib import SequenceMatcher
 from functools import lru_cache, wraps
@@ -337,8 +338,7 @@ _DATE_KINDS = ((lambda d: "-" in d), (lambda d: d in WEEKDAYS), (lambda d: d.sta
 
 
 class Details(NamedTuple):
-    """What matched texts can disagree on (see ``_conflicts``), read once per text. The masks
-    use ``hash`` and so hold only within one process."""
+    """What matched texts can disagree on (see ``_conflicts``), read once per text."""
 
     numbers: tuple[tuple[float, str, str], ...]
     """``numbers`` of the text."""
@@ -361,7 +361,8 @@ class Details(NamedTuple):
 
 
 def _bit(key: str) -> int:
-    return 1 << (hash(key) & 63)
+    """One of 64 bits for a key, the same in every process (crc32, not the salted ``hash``)."""
+    return 1 << (zlib.crc32(key.encode("utf-8", "surrogatepass")) & 63)
 
 
 def _details(text: str) -> Details:
@@ -379,12 +380,13 @@ def _details(text: str) -> Details:
                    frozenset(fold(n) for n, _ in nms))
 
 
-_details_cached = lru_cache(maxsize=1 << 17)(_details)
+_details_cached = lru_cache(maxsize=1 << 14)(_details)
 
 
 def details_of(text: str) -> Details:
-    """The ``Details`` of a text, memoised for sentence-sized texts (one memo, not one per
-    detail, so a large story's texts are each read once)."""
+    """The ``Details`` of a text, memoised for sentence-sized texts. The memo is small: the
+    classifier holds a story's ``Details`` itself (claims.DetailArrays) for one classification,
+    so a long-running dashboard does not keep them."""
     return _details_cached(text) if len(text) <= 2000 else _details(text)
 
 
