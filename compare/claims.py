@@ -268,9 +268,12 @@ class DetailArrays:
             d = self.held[i] = details._details(self.texts[i])
         return d
 
-    def conflicts(self, i: int, j: int, titles_only: bool) -> tuple[tuple[str, str, str], ...]:
-        """``details.conflict_tuple`` of texts ``i`` and ``j``, for a pair ``may_conflict`` kept."""
-        return tuple(dict.fromkeys(details._compare(self.of(i), self.of(j), self.texts[i], self.texts[j], titles_only)))
+    def conflicts(self, i: int, j: int, titles_only: bool) -> list[tuple[str, str, str]]:
+        """``details.conflicts`` of texts ``i`` and ``j``."""
+        one, two = self.of(i), self.of(j)
+        if not details.may_conflict(one, two, titles_only):
+            return []
+        return details._compare(one, two, self.texts[i], self.texts[j], titles_only)
 
     def may_conflict(self, one: np.ndarray, two: np.ndarray, titles_only: np.ndarray) -> np.ndarray:
         """(n,) bool: whether texts ``one[i]`` and ``two[i]`` may conflict (indexes into texts)."""
@@ -309,9 +312,10 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
     u_kind = [u.kind for u in ev.units]
     units = ev.units
     is_window = np.array([k == "window" for k in u_kind], dtype=bool)
-    flat_unit = np.array([ev.query_units[r] for rows in ev.sentence_rows for r in rows], dtype=np.int64)
+    sentence_unit = [[ev.query_units[r] for r in rows] for rows in ev.sentence_rows]
+    flat_units = [x for units_a in sentence_unit for x in units_a]
+    flat_unit = np.array(flat_units, dtype=np.int64)
     arrays = DetailArrays(u_text)
-    flat_units = flat_unit.tolist()
     for lo in range(0, len(flat), CLASSIFY_BLOCK):
         sids = np.arange(lo, min(len(flat), lo + CLASSIFY_BLOCK))
         c = _candidates(ev, sids, settings, t_sents, t_clauses, floor)
@@ -329,7 +333,7 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
         check = check[keep].tolist()
         ci = 0
         clause_best = c["clause_best"]
-        conflict_at, conflict_tuple = settings.conflict, details.conflict_tuple
+        conflict_at = settings.conflict
         for j, sid in enumerate(sids.tolist()):
             a, s = flat[sid]
             own_unit = flat_units[sid]
@@ -348,8 +352,8 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
                     found = arrays.conflicts(own_unit, x, best_sim < conflict_at)
                 else:
                     u = units[x]
-                    found = tuple(dict.fromkeys(f for part in ev.sentences[bs[i]][u.first : u.last + 1]
-                                                for f in conflict_tuple(s.text, part.text, True)))
+                    found = list(dict.fromkeys(f for part in sentence_unit[bs[i]][u.first : u.last + 1]
+                                               for f in arrays.conflicts(own_unit, part, True)))
                 for kind, mine, theirs in found:
                     if kind != "negation" or best_sim >= settings.negation:
                         conflicts.append(Conflict(kind, bs[i], mine, theirs))

@@ -314,24 +314,10 @@ def unnamed_source(text: str) -> str:
 # Conflicts -------------------------------------------------------------------------------
 
 def conflicts(mine: str, theirs: str, titles_only: bool = False) -> list[tuple[str, str, str]]:
-    """Details on which two matched texts disagree, as ``(kind, mine, theirs)``, each once
-    (the kinds are listed under ``_conflicts``).
-
-    Memoised for sentence-sized texts: in a large story the same pair of texts (wire copies)
-    is compared again and again."""
-    return list(conflict_tuple(mine, theirs, titles_only))
-
-
-def conflict_tuple(mine: str, theirs: str, titles_only: bool = False) -> tuple[tuple[str, str, str], ...]:
-    """``conflicts`` as a tuple without duplicates, shared with the memo (do not copy it)."""
-    if len(mine) <= 2000 and len(theirs) <= 2000:
-        return _conflicts_cached(mine, theirs, titles_only)
-    return tuple(dict.fromkeys(_conflicts(mine, theirs, titles_only)))
-
-
-@lru_cache(maxsize=1 << 17)
-def _conflicts_cached(mine: str, theirs: str, titles_only: bool) -> tuple[tuple[str, str, str], ...]:
-    return tuple(dict.fromkeys(_conflicts(mine, theirs, titles_only)))
+    """Details on which two matched texts disagree, as ``(kind, mine, theirs)``, at most one of
+    each kind (the kinds are listed under ``_conflicts``). The classifier compares a story's
+    pairs through claims.DetailArrays, which holds each text's details for one classification."""
+    return _conflicts(mine, theirs, titles_only)
 
 
 _DATE_KINDS = ((lambda d: "-" in d), (lambda d: d in WEEKDAYS), (lambda d: d.startswith("y")))
@@ -360,6 +346,11 @@ class Details(NamedTuple):
     """Its names, folded."""
 
 
+def _is_slot(before: str) -> bool:
+    """Whether two names after this word fill one slot ("bound for X", "Archbishop X")."""
+    return before.isalpha() and (before in SLOT_WORDS or before not in NOT_NAMES)
+
+
 def _bit(key: str) -> int:
     """One of 64 bits for a key, the same in every process (crc32, not the salted ``hash``)."""
     return 1 << (zlib.crc32(key.encode("utf-8", "surrogatepass")) & 63)
@@ -374,7 +365,7 @@ def _details(text: str) -> Details:
         if any(test(d) for d in ds):
             kinds |= 1 << k
     for _, before in nms:
-        if before.isalpha() and (before in SLOT_WORDS or before not in NOT_NAMES):
+        if _is_slot(before):
             slots |= _bit(before)
     return Details(nums, ds, nms, neg, units, kinds, slots, frozenset((v, u) for v, u, _ in nums),
                    frozenset(fold(n) for n, _ in nms))
@@ -408,7 +399,7 @@ def _fold_text(text: str) -> str:
 
 
 def _conflicts(mine: str, theirs: str, titles_only: bool = False) -> list[tuple[str, str, str]]:
-    """``conflicts`` without the memo.
+    """``conflicts``.
 
     - number: a quantity of the same unit with different values and no shared value;
     - date: both name a day (or weekday, or year) and none is shared;
@@ -476,7 +467,7 @@ def _name_conflicts(names1: Sequence[tuple[str, str]], names2: Sequence[tuple[st
         if fold(name1) in whole(theirs):
             continue
         for name2, before2 in names2:
-            if before1 == before2 and before1.isalpha() and (before1 in SLOT_WORDS or before1 not in NOT_NAMES):
+            if before1 == before2 and _is_slot(before1):
                 if not any(same_name(name2, n) for n, _ in names1) and fold(name2) not in whole(mine):
                     out.append(("name", name1, name2, before1))
                     break
