@@ -245,8 +245,9 @@ def _candidates(ev: Evidence, sids: np.ndarray, settings: Settings, t_sents: np.
 class DetailArrays:
     """``details.may_conflict`` for arrays of (text, text) pairs: each text's ``Details`` read
     once (on first need) into masks and ids of its quantities, dates and names, so most matched
-    pairs are cleared in numpy without a Python call. The ``Details`` are held here, for one
-    classification, not in a process-wide memo."""
+    pairs are cleared in numpy without a Python call. The ``Details`` are held here for one
+    classification; ``details.details_of`` keeps only the last 16,384 texts across calls (a
+    dashboard re-classifying a story reads them back from there)."""
 
     def __init__(self, texts: Sequence[str]) -> None:
         n = len(texts)
@@ -265,7 +266,7 @@ class DetailArrays:
         """The ``Details`` of text ``i``."""
         d = self.held.get(i)
         if d is None:
-            d = self.held[i] = details._details(self.texts[i])
+            d = self.held[i] = details.details_of(self.texts[i])
         return d
 
     def conflicts(self, i: int, j: int, titles_only: bool) -> list[tuple[str, str, str]]:
@@ -405,17 +406,16 @@ def _added(s: Sentence, crow: Sequence[int], clause_best: np.ndarray, ev: Eviden
     words no other article uses, and figures or names that appear in no other article
     (``mine``: the sentence's details)."""
     elsewhere = Elsewhere(ev, a)
-
-    def novel(text: str) -> bool:
-        return any(t not in elsewhere and ev.idf.get(t, 0.0) > 1.5 for t in details.content_terms(text))
-
+    idf = ev.idf
     added: list[str] = []
     for k, r in enumerate(crow):
-        text = ev.units[ev.query_units[r]].text
-        if clause_best[k] < settings.added_clause and novel(text):
-            added.append(text)
+        u = ev.query_units[r]
+        if clause_best[k] < settings.added_clause and any(t not in elsewhere and idf.get(t, 0.0) > 1.5
+                                                          for t in ev.terms[u]):
+            added.append(ev.units[u].text)
     covered = " ".join(added)
-    for phrase in details.novel_phrases(s.text, elsewhere, ev.idf):
+    terms = ev.terms[ev.query_units[ev.sentence_rows[a][s.index]]]
+    for phrase in details.novel_phrases(s.text, elsewhere, idf, terms=terms):
         if phrase not in covered:
             added.append(phrase)
     covered = " ".join(added)
