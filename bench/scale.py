@@ -359,9 +359,13 @@ def _patch_limits() -> None:
 
 
 def story(n_articles: int, per_article: int = 100, seed: int = 0, distinct: bool = False):
-    from stages import synth_story
+    from stages import sentence_pool, synth_story
 
-    return synth_story(n_articles, seed, sentences=(per_article, per_article), distinct=distinct)
+    return synth_story(n_articles, seed, pool=_POOL.setdefault("pool", sentence_pool()),
+                       sentences=(per_article, per_article), distinct=distinct)
+
+
+_POOL: dict = {}
 
 
 def _embed_into(texts: list[str], path: str) -> None:
@@ -392,8 +396,13 @@ def precomputed_vectors(articles) -> tuple[np.ndarray, float]:
     return vectors, time.perf_counter() - t
 
 
-def prepare_child(n: int, per_article: int, distinct: bool = False) -> None:
-    """One size, in its own process: prints a JSON line per finished step."""
+def prepare_child(n: int, per_article: int, distinct: bool = False, stories: int = 0) -> None:
+    """One size, in its own process: prints a JSON line per finished step. With ``stories``,
+    the ``n`` articles form ``n // stories`` separate stories of ``stories`` outlets (a
+    newsroom's day run as a batch), each prepared and classified on its own; the steps report
+    the sums."""
+    if stories:
+        return batch_child(n, per_article, distinct, stories)
     import compare.pipeline as pipeline
     from compare.pipeline import compare_evidence, prepare
     from compare.segment import segment
@@ -442,11 +451,59 @@ def prepare_child(n: int, per_article: int, distinct: bool = False) -> None:
     say(step="classify", seconds=dt, rss_mb=rss_mb(), statuses=statuses)
 
 
+def batch_child(n: int, per_article: int, distinct: bool, per_story: int) -> None:
+    """``prepare_child`` for ``n // per_story`` stories of ``per_story`` outlets each."""
+    import compare.pipeline as pipeline
+    from compare.pipeline import compare_evidence, prepare
+    from compare.segment import segment
+    from compare.types import Settings
+
+    search_s = [0.0]
+    real_search = pipeline.search
+
+    def timed_search(*a, **k):
+        t = time.perf_counter()
+        try:
+            return real_search(*a, **k)
+        finally:
+            search_s[0] += time.perf_counter() - t
+
+    pipeline.search = timed_search
+
+    def say(**kw):
+        print("STEP " + json.dumps(kw), flush=True)
+
+    t = time.perf_counter()
+    batch = [story(per_story, per_article, seed=i, distinct=distinct) for i in range(n // per_story)]
+    n_sent = sum(len(segment(a, i)) for arts in batch for i, a in enumerate(arts))
+    say(step="story", articles=n, sentences=n_sent, stories=len(batch), seconds=time.perf_counter() - t,
+        rss_mb=rss_mb())
+    given_vectors = [precomputed_vectors(arts)[0] for arts in batch]
+    prep_s = class_s = 0.0
+    units = queries = 0
+    statuses: dict[str, int] = {}
+    for arts, vectors in zip(batch, given_vectors, strict=True):
+        t = time.perf_counter()
+        ev = prepare(arts, NoModel(), embed=lambda texts, v=vectors: v)
+        prep_s += time.perf_counter() - t
+        units += len(ev.units)
+        queries += len(ev.query_units)
+        t = time.perf_counter()
+        comparison = compare_evidence(ev, Settings())
+        class_s += time.perf_counter() - t
+        for claims in comparison.claims:
+            for c in claims:
+                statuses[c.status.value] = statuses.get(c.status.value, 0) + 1
+    say(step="prepare", seconds=prep_s, search_seconds=search_s[0], units=units, queries=queries, rss_mb=rss_mb())
+    say(step="classify", seconds=class_s, rss_mb=rss_mb(), statuses=statuses)
+
+
 def part_prepare(args) -> dict:
     results = []
     for n in args.sizes:
         cmd = [sys.executable, __file__, "--child", str(n), "--per-article", str(args.per_article)]
         cmd += ["--distinct"] if args.distinct else []
+        cmd += ["--stories", str(args.stories)] if args.stories else []
         t = time.perf_counter()
         steps: dict = {"articles": n}
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -471,7 +528,8 @@ def part_prepare(args) -> dict:
               f"prepare {p.get('seconds', float('nan')):.1f}s, classify {c.get('seconds', float('nan')):.1f}s]",
               file=sys.stderr, flush=True)
     print(f"prepare + compare_evidence, {args.per_article} sentences per article, embed= hashed vectors computed beforehand"
-          + (", every sentence made distinct (--distinct)" if args.distinct else ""))
+          + (", every sentence made distinct (--distinct)" if args.distinct else "")
+          + (f", as a batch of stories of {args.stories} outlets (--stories)" if args.stories else ""))
     print(f"  {'articles':>8} {'sentences':>10} {'units':>8} {'queries':>8} {'prepare s':>10} {'of it search':>12} "
           f"{'classify s':>11} {'total s':>9} {'search+classify':>15} {'Neighbours MB':>14} {'peak RSS MB':>13}")
     for r in results:
@@ -531,6 +589,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--per-article", type=int, default=100)
     p.add_argument("--distinct", action="store_true",
                    help="prepare/profile: a made-up word in every sentence, so no text repeats (bench/stages.py mark)")
+    p.add_argument("--stories", type=int, default=0, metavar="K",
+                   help="prepare: split the articles into stories of K outlets, run one after another (a batch)")
     p.add_argument("--timeout", type=float, default=600, help="seconds per size (prepare)")
     p.add_argument("--samples", type=int, default=1000, help="query sample for the search variants")
     p.add_argument("--full-limit", type=float, default=600, help="run the full 100k search if estimated below this")
@@ -542,7 +602,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child is not None:
-        prepare_child(args.child, args.per_article, args.distinct)
+        prepare_child(args.child, args.per_article, args.distinct, args.stories)
         return 0
     out = {"cores": os.cpu_count()}
     parts = ("search", "index", "prepare", "profile") if args.part == "all" else (args.part,)
