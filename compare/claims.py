@@ -14,7 +14,7 @@ import numpy as np
 
 from . import details
 from .align import Neighbours
-from .types import Article, Claim, Conflict, Match, Sentence, Settings, Status, Unit
+from .types import Article, Claim, Conflict, Matches, Sentence, Settings, Status, Unit
 
 BACKGROUND_CAP = 0.35
 """A pair's background cosine counts up to this: beyond it the pair's texts are too few or
@@ -340,8 +340,7 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
             own_unit = flat_units[sid]
             lo_j, hi_j = starts[j], starts[j + 1]
             bj, cj = bs[lo_j:hi_j], carr[lo_j:hi_j]
-            matches = [Match(b, u_first[x], sim, u_text[x], u_kind[x], cr, vc)
-                       for b, x, sim, cr, vc in zip(bj, us[lo_j:hi_j], sims[lo_j:hi_j], cj, via[lo_j:hi_j], strict=True)]
+            matches = Matches(bj, us[lo_j:hi_j], sims[lo_j:hi_j], cj, via[lo_j:hi_j], u_first, u_text, u_kind)
             supporting = [b for b, cr in zip(bj, cj, strict=True) if cr]
             conflicts: list[Conflict] = []
             ci_end = bisect_left(check, hi_j, ci)
@@ -366,13 +365,13 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
 
 
 def _claim(ev: Evidence, settings: Settings, a: int, s: Sentence, crow: Sequence[int], clause_best: np.ndarray,
-           matches: list[Match], supporting: list[int], conflicts: list[Conflict],
+           matches: Matches, supporting: list[int], conflicts: list[Conflict],
            group_of: dict[int, int], n: int, mine: details.Details) -> Claim:
     """The verdict on one sentence from its matches, supporting outlets and conflicts."""
     if supporting and novelty(ev, s, a) >= settings.novelty:
         # Its wording is found nowhere else: the embeddings matched the topic, not the claim.
         supporting = []
-        matches = [Match(m.article, m.sentence, m.similarity, m.text, m.kind, False, m.via_clause) for m in matches]
+        matches = matches.uncarried()
     if conflicts and not supporting:
         supporting = sorted({c.article for c in conflicts})
     if conflicts:
@@ -394,7 +393,7 @@ def _claim(ev: Evidence, settings: Settings, a: int, s: Sentence, crow: Sequence
     else:
         independent = len(supporting)  # distinct outlets, no wire groups
     return Claim(
-        sentence=s, status=status, matches=tuple(matches), supporting=tuple(supporting),
+        sentence=s, status=status, matches=matches, supporting=tuple(supporting),
         conflicts=tuple(conflicts), added=added, unnamed_source=details.unnamed_source(s.text),
         independent_support=independent,
     )

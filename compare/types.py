@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import overload
 
 
 class Status(StrEnum):
@@ -104,6 +106,84 @@ class Match:
     """True when only a clause of this sentence (not the whole of it) found the match."""
 
 
+class Matches(Sequence[Match]):
+    """A claim's matches, read like a tuple of ``Match`` (equal to one, and hashed as one) but
+    held as columns and built as ``Match`` records only when read.
+
+    The classifier of a large story finds millions of (sentence, other outlet) candidates, most
+    never looked at; a record each was a third of its time. ``best`` reads the columns alone.
+    Columns: ``articles``, ``units`` (indexes into ``first``, ``texts``, ``kinds``, which may
+    be shared by every claim of a story), ``sims``, ``carried``, ``via_clause``. Immutable:
+    none of the lists is changed after construction."""
+
+    __slots__ = ("_articles", "_units", "_sims", "_carried", "_via", "_first", "_texts", "_kinds")
+
+    def __init__(self, articles: Sequence[int], units: Sequence[int], sims: Sequence[float],
+                 carried: Sequence[bool], via_clause: Sequence[bool], first: Sequence[int],
+                 texts: Sequence[str], kinds: Sequence[str]) -> None:
+        self._articles, self._units, self._sims = articles, units, sims
+        self._carried, self._via = carried, via_clause
+        self._first, self._texts, self._kinds = first, texts, kinds
+
+    @classmethod
+    def of(cls, matches: Iterable[Match]) -> Matches:
+        """The columns of ``Match`` records."""
+        ms = tuple(matches)
+        return cls([m.article for m in ms], range(len(ms)), [m.similarity for m in ms],
+                   [m.carried for m in ms], [m.via_clause for m in ms], [m.sentence for m in ms],
+                   [m.text for m in ms], [m.kind for m in ms])
+
+    def _at(self, i: int) -> Match:
+        x = self._units[i]
+        return Match(self._articles[i], self._first[x], self._sims[i], self._texts[x], self._kinds[x],
+                     self._carried[i], self._via[i])
+
+    def __len__(self) -> int:
+        return len(self._articles)
+
+    @overload
+    def __getitem__(self, i: int) -> Match: ...
+    @overload
+    def __getitem__(self, i: slice) -> tuple[Match, ...]: ...
+    def __getitem__(self, i: int | slice) -> Match | tuple[Match, ...]:
+        if isinstance(i, slice):
+            return tuple(self._at(j) for j in range(len(self))[i])
+        return self._at(range(len(self))[i])  # (negative indexes, IndexError)
+
+    def __iter__(self) -> Iterator[Match]:
+        return (self._at(i) for i in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Matches | tuple):
+            return len(self) == len(other) and tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+    def __reduce__(self) -> tuple:
+        # Pickled on their own, not with the shared columns: the texts of the units matched.
+        xs = self._units
+        return (Matches, (list(self._articles), range(len(xs)), list(self._sims), list(self._carried),
+                          list(self._via), [self._first[x] for x in xs], [self._texts[x] for x in xs],
+                          [self._kinds[x] for x in xs]))
+
+    def best(self) -> Match | None:
+        """The first highest-scoring match (as ``max`` over the records), or None."""
+        if not len(self):
+            return None
+        sims = self._sims
+        return self._at(max(range(len(sims)), key=sims.__getitem__))
+
+    def uncarried(self) -> Matches:
+        """The same matches with none carried."""
+        return Matches(self._articles, self._units, self._sims, [False] * len(self), self._via,
+                       self._first, self._texts, self._kinds)
+
+
 @dataclass(frozen=True, slots=True)
 class Conflict:
     """A detail on which a sentence and its counterpart disagree."""
@@ -130,8 +210,9 @@ class Claim:
     """The sentence judged."""
     status: Status
     """shared / partial / unique / conflicting."""
-    matches: tuple[Match, ...]
-    """Best counterpart in each other outlet (outlets with none above the search depth are absent)."""
+    matches: Sequence[Match]
+    """Best counterpart in each other outlet (outlets with none above the search depth are
+    absent): a tuple, or the classifier's ``Matches``, which reads and compares like one."""
     supporting: tuple[int, ...]
     """Indexes of the other articles that carry the claim."""
     conflicts: tuple[Conflict, ...] = ()
@@ -146,6 +227,8 @@ class Claim:
     @property
     def best(self) -> Match | None:
         """The highest-scoring counterpart across all other outlets."""
+        if isinstance(self.matches, Matches):
+            return self.matches.best()
         return max(self.matches, key=lambda m: m.similarity, default=None)
 
 
