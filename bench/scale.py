@@ -481,6 +481,7 @@ def batch_child(n: int, per_article: int, distinct: bool, per_story: int) -> Non
     given_vectors = [precomputed_vectors(arts)[0] for arts in batch]
     prep_s = class_s = 0.0
     units = queries = 0
+    nb_mb = 0.0
     statuses: dict[str, int] = {}
     for arts, vectors in zip(batch, given_vectors, strict=True):
         t = time.perf_counter()
@@ -488,13 +489,15 @@ def batch_child(n: int, per_article: int, distinct: bool, per_story: int) -> Non
         prep_s += time.perf_counter() - t
         units += len(ev.units)
         queries += len(ev.query_units)
+        nb_mb = max(nb_mb, (ev.neighbours.sim.nbytes + ev.neighbours.unit.nbytes) / 2**20)
         t = time.perf_counter()
         comparison = compare_evidence(ev, Settings())
         class_s += time.perf_counter() - t
         for claims in comparison.claims:
             for c in claims:
                 statuses[c.status.value] = statuses.get(c.status.value, 0) + 1
-    say(step="prepare", seconds=prep_s, search_seconds=search_s[0], units=units, queries=queries, rss_mb=rss_mb())
+    say(step="prepare", seconds=prep_s, search_seconds=search_s[0], units=units, queries=queries, rss_mb=rss_mb(),
+        neighbours_mb=nb_mb)  # (the largest story's)
     say(step="classify", seconds=class_s, rss_mb=rss_mb(), statuses=statuses)
 
 
