@@ -60,6 +60,7 @@ bench-all: bench
 	$(BIN)/python bench/batch.py
 	$(BIN)/python bench/scale.py --part prepare --sizes 100 300 1000 --timeout 900
 	$(BIN)/python bench/scale.py --part prepare --sizes 300 1000 --distinct --timeout 900
+	$(BIN)/python bench/scale.py --part prepare --sizes 1000 --distinct --stories 20
 	$(BIN)/python bench/scale.py --part search
 	$(BIN)/python bench/scale.py --part index
 	$(BIN)/python bench/onnx_probe.py
