@@ -25,7 +25,7 @@ def _text_cache(fn):  # noqa: ANN001, ANN202 - a decorator of str -> T functions
     def wrapper(text: str):  # noqa: ANN202
         return cached(text) if len(text) <= 2000 else fn(text)
 
-    wrapper.cache_clear = cached.cache_clear  # type: ignore[attr-defined]  (benches empty every memo)
+    wrapper.cache_clear = cached.cache_clear  # type: ignore[attr-defined]  # benches empty every memo
     return wrapper
 
 
