@@ -107,14 +107,16 @@ class Match:
 
 
 class Matches(Sequence[Match]):
-    """A claim's matches, read like a tuple of ``Match`` (equal to one, and hashed as one) but
-    held as columns and built as ``Match`` records only when read.
+    """A claim's matches, read like a tuple of ``Match`` (iterated, indexed, sliced, compared
+    and hashed as one; not concatenated, and ``dataclasses.asdict`` keeps it as is: call
+    ``tuple()`` first) but held as columns and built as ``Match`` records only when read.
 
     The classifier of a large story finds millions of (sentence, other outlet) candidates, most
     never looked at; a record each was a third of its time. ``best`` reads the columns alone.
-    Columns: ``articles``, ``units`` (indexes into ``first``, ``texts``, ``kinds``, which may
-    be shared by every claim of a story), ``sims``, ``carried``, ``via_clause``. Immutable:
-    none of the lists is changed after construction."""
+    Columns: ``articles``, ``units`` (indexes into ``first``, ``texts``, ``kinds``, which the
+    classifier shares between every claim of a story, so a comparison in memory holds every unit
+    text; a pickle holds only the matched ones), ``sims``, ``carried``, ``via_clause``. The
+    lists are not copied: whoever builds one must not change them afterwards."""
 
     __slots__ = ("_articles", "_units", "_sims", "_carried", "_via", "_first", "_texts", "_kinds")
 
@@ -148,7 +150,7 @@ class Matches(Sequence[Match]):
     def __getitem__(self, i: int | slice) -> Match | tuple[Match, ...]:
         if isinstance(i, slice):
             return tuple(self._at(j) for j in range(len(self))[i])
-        return self._at(range(len(self))[i])  # (negative indexes, IndexError)
+        return self._at(i)
 
     def __iter__(self) -> Iterator[Match]:
         return (self._at(i) for i in range(len(self)))
@@ -210,7 +212,7 @@ class Claim:
     """The sentence judged."""
     status: Status
     """shared / partial / unique / conflicting."""
-    matches: Sequence[Match]
+    matches: tuple[Match, ...] | Matches
     """Best counterpart in each other outlet (outlets with none above the search depth are
     absent): a tuple, or the classifier's ``Matches``, which reads and compares like one."""
     supporting: tuple[int, ...]

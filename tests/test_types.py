@@ -38,6 +38,13 @@ def test_matches_read_compare_and_hash_as_the_tuple_of_records():
     assert m != [*RECORDS]  # a list is not a tuple, as for a tuple
 
 
+def test_matches_of_records_are_the_records():
+    m = Matches.of(iter(RECORDS))
+    assert m == RECORDS and tuple(m) == RECORDS and m.best() == RECORDS[1]
+    assert Matches.of(()) == () and len(Matches.of(())) == 0
+    assert pickle.loads(pickle.dumps(m)) == RECORDS
+
+
 def test_best_is_the_first_highest_as_max_over_the_records():
     m = columns()
     assert m.best() == max(RECORDS, key=lambda r: r.similarity) == RECORDS[1]
