@@ -91,6 +91,7 @@ def test_large_story_search_keeps_a_fixed_depth_and_exact_cosines(monkeypatch):
     """Past SMALL_STORY units the search keeps the DEPTH nearest units, each distinct vector
     searched once (wire copies are identical vectors), with the exact and the approximate index."""
     monkeypatch.setattr(align, "SMALL_STORY", 100)
+    monkeypatch.setattr(align, "EXACT_PAIRS", 0)
     monkeypatch.setattr(align, "DEPTH", 40)
     rng = np.random.default_rng(5)
     v = rng.normal(size=(900, 16)).astype(np.float32)
@@ -113,11 +114,42 @@ def test_large_story_search_keeps_a_fixed_depth_and_exact_cosines(monkeypatch):
         assert hits >= 190
 
 
-@pytest.mark.parametrize("small_story", [10**6, 100])
-def test_queries_by_unit_index_give_the_same_neighbours(monkeypatch, small_story):
+def test_mid_sized_story_finds_every_articles_exact_best(monkeypatch):
+    """Past SMALL_STORY units, while queries x units is affordable, every article's best unit is
+    found exactly (as the all-units faiss search finds it, the first in unit order on ties),
+    wire copies included, and the rows hold every article in order."""
+    monkeypatch.setattr(align, "SMALL_STORY", 100)
+    rng = np.random.default_rng(11)
+    v = rng.normal(size=(900, 16)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    v = np.vstack([v, v[:300]])  # 300 copies, in other articles
+    arts = np.r_[np.repeat(np.arange(45), 20), np.repeat(np.arange(45, 60), 20)]
+    order = rng.permutation(len(v))  # units need not come grouped by article
+    v, arts = v[order], arts[order]
+    q = np.r_[np.arange(0, 1200, 4), np.arange(0, 40)]  # repeated queries too
+    nb = search(v, arts, q, 60)
+    assert nb.sim.shape == (len(q), 60)
+    assert (nb.article == np.arange(60)).all()
+    cos = v[q].astype(np.float64) @ v.T.astype(np.float64)
+    for r in range(len(q)):
+        for a in range(60):
+            members = np.flatnonzero(arts == a)
+            best = members[np.argmax(cos[r, members])]  # the first on ties
+            assert nb.unit[r, a] == best and abs(nb.sim[r, a] - cos[r, best]) < 1e-5
+    full = search(v, arts, q, 60, k=len(v))  # the faiss all-units path: the same best units
+    assert all(full.row(r).keys() == nb.row(r).keys() and
+               all(full.row(r)[a][1] == nb.row(r)[a][1] for a in range(60)) for r in range(0, len(q), 7))
+    monkeypatch.setattr(align, "EXACT_PAIRS", len(q) * len(v) - 1)  # just past the limit: the nearest units
+    assert search(v, arts, q, 60).sim.shape[1] == align.DEPTH
+
+
+@pytest.mark.parametrize(("small_story", "exact_pairs"), [(10**6, align.EXACT_PAIRS), (100, align.EXACT_PAIRS), (100, 0)])
+def test_queries_by_unit_index_give_the_same_neighbours(monkeypatch, small_story, exact_pairs):
     """Queries given as unit indexes (no copy of their vectors) find exactly what the same
-    vectors find, on the all-units path and on the deduplicated deep path (with repeated queries)."""
+    vectors find, on the all-units path, the mid-sized exact path and the deduplicated deep
+    path (with repeated queries)."""
     monkeypatch.setattr(align, "SMALL_STORY", small_story)
+    monkeypatch.setattr(align, "EXACT_PAIRS", exact_pairs)
     rng = np.random.default_rng(7)
     v = rng.normal(size=(400, 16)).astype(np.float32)
     v /= np.linalg.norm(v, axis=1, keepdims=True)
