@@ -139,8 +139,13 @@ def test_mid_sized_story_finds_every_articles_exact_best(monkeypatch):
     full = search(v, arts, q, 60, k=len(v))  # the faiss all-units path: the same best units
     assert all(full.row(r).keys() == nb.row(r).keys() and
                all(full.row(r)[a][1] == nb.row(r)[a][1] for a in range(60)) for r in range(0, len(q), 7))
-    monkeypatch.setattr(align, "EXACT_PAIRS", len(q) * len(v) - 1)  # just past the limit: the nearest units
+    monkeypatch.setattr(align, "EXACT_ENTRIES", len(q) * 60 - 1)  # too many (query, article) entries
     assert search(v, arts, q, 60).sim.shape[1] == align.DEPTH
+    monkeypatch.setattr(align, "EXACT_ENTRIES", len(q) * 60)
+    monkeypatch.setattr(align, "EXACT_PAIRS", len(q) * len(v) - 1)  # too many (query, unit) pairs
+    assert search(v, arts, q, 60).sim.shape[1] == align.DEPTH
+    monkeypatch.setattr(align, "EXACT_PAIRS", len(q) * len(v))
+    assert search(v, arts, q, 60).sim.shape[1] == 60
 
 
 @pytest.mark.parametrize(("small_story", "exact_pairs"), [(10**6, align.EXACT_PAIRS), (100, align.EXACT_PAIRS), (100, 0)])
