@@ -25,12 +25,15 @@ SMALL_STORY = 4096
 """Up to this many units every query is compared with every unit through the faiss index
 (each article's best is exact)."""
 EXACT_PAIRS = 1_000_000_000
-"""Past ``SMALL_STORY`` units, each query is still compared with every unit while queries x
-units stays under this: a matrix product per block of queries, then each article's best
-(1.8 s on 2 cores for 13.6k queries x 23.5k units, 100 outlets of 100 sentences; embedding
-those units takes minutes). The nearest ``DEPTH`` units would hold only some of the outlets
+"""Past ``SMALL_STORY`` units, each query is still compared with every distinct unit vector
+while queries x units stays under this: a matrix product per block of queries, then each
+article's best. That reaches stories of about 18,000 sentences (queries are ~1.3 per
+sentence, units ~2.3), and costs about 7 s on 2 cores at the bound, against the many minutes
+of embedding that many units. The nearest ``DEPTH`` units would hold only some of the outlets
 carrying a claim, since a sentence's copies, their windows and clauses fill the list: a
 synthetic 100-outlet story lost half of its supporters and conflicts that way."""
+BLOCK = 4_000_000
+"""Cosines held at once (16 MB) by the exact every-outlet search."""
 EXACT_ENTRIES = 1 << 21
 """... and while queries x articles stays under this: classification reads every entry (at
 13M, 1,000 outlets of 10 sentences, it took 34 s and 2.5 GB; 1.4M for 100 outlets of 100
@@ -117,15 +120,19 @@ def distinct_rows(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     with np.errstate(over="ignore"):
         for lo in range(0, len(x), 8192):
             h[lo : lo + 8192] = (bits[lo : lo + 8192].astype(np.uint64) * mult).sum(axis=1, dtype=np.uint64)
-    _, first, inverse = np.unique(h, return_index=True, return_inverse=True)
-    # Number the distinct rows in order of first occurrence.
-    order = np.argsort(first, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    first, inverse = first[order], rank[inverse.ravel()]
+    first, inverse = _in_order(*np.unique(h, return_index=True, return_inverse=True)[1:])
     if not all(np.array_equal(x[lo : lo + 8192], x[first[inverse[lo : lo + 8192]]]) for lo in range(0, len(x), 8192)):
         return np.arange(len(x)), np.arange(len(x))  # a hash collision: no deduplication
     return first, inverse
+
+
+def _in_order(first: np.ndarray, inverse: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique``'s (index, inverse), renumbered so distinct values count in order of first
+    occurrence."""
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return first[order], rank[inverse.ravel()]
 
 
 def _padded(n_rows: int, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -152,9 +159,10 @@ def search(unit_vectors: np.ndarray, unit_articles: np.ndarray, queries: np.ndar
 
     unit_vectors: (n_units, d) float32, L2-normalised; unit_articles: (n_units,) article index
     of each unit; queries: (n_queries, d) vectors, or (n_queries,) integer indexes into
-    unit_vectors (no copy of the query vectors is made). ``k`` defaults to every unit for small stories
-    (exact: each article's best is found) and beyond ``SMALL_STORY`` units to ``DEPTH``, so
-    cost and memory grow with n_queries * k, not with the number of article pairs."""
+    unit_vectors (no copy of the query vectors is made). With ``k`` left out, each article's
+    best is found exactly: through faiss over every unit up to ``SMALL_STORY`` units, then by
+    ``_best_per_article`` within ``EXACT_PAIRS`` and ``EXACT_ENTRIES``; beyond, ``k`` is
+    ``DEPTH``, so cost and memory grow with n_queries * k, not with the pairs of articles."""
     n_units = len(unit_vectors)
     nq = len(queries)
     by_index = queries.ndim == 1 and np.issubdtype(queries.dtype, np.integer)
@@ -195,26 +203,38 @@ def search(unit_vectors: np.ndarray, unit_articles: np.ndarray, queries: np.ndar
 def _best_per_article(unit_vectors: np.ndarray, unit_articles: np.ndarray, queries: np.ndarray, by_index: bool,
                       n_articles: int) -> Neighbours:
     """``search`` of a mid-sized story, exactly: the cosines of a block of distinct queries with
-    every unit (one matrix product), then each article's best unit (the first in unit order on
-    ties). Rows list the articles in order."""
-    order = np.argsort(unit_articles, kind="stable")
-    bounds = np.searchsorted(unit_articles[order], np.arange(n_articles + 1))
-    by_article = np.ascontiguousarray(unit_vectors[order], dtype=np.float32)
-    source = np.ascontiguousarray(unit_vectors[queries] if by_index else queries, dtype=np.float32)
-    qfirst, qinv = distinct_rows(source)
-    nd = len(qfirst)
+    every distinct unit vector (one matrix product, ``BLOCK`` cosines at a time), then each
+    article's best unit. Copies of one vector share one cosine, so a tie among them goes, as on
+    faiss's all-units path, to the last in unit order. Rows list the articles in order."""
+    ufirst, uinv = distinct_rows(unit_vectors)
+    distinct = np.ascontiguousarray(unit_vectors[ufirst], dtype=np.float32)
+    if by_index:  # queries are units: their distinct vectors are rows of ``distinct``, taken in
+        # order of first occurrence, so the blocks (and their last bits) are those of the same vectors
+        ids = uinv[queries]
+        first, qinv = _in_order(*np.unique(ids, return_index=True, return_inverse=True)[1:])
+        qrows, source = ids[first], distinct
+    else:
+        qrows, qinv = distinct_rows(queries)
+        source = np.ascontiguousarray(queries, dtype=np.float32)
+    # Each article's units, the last first (argmax keeps the first of equal cosines).
+    arts = np.asarray(unit_articles)
+    order = np.lexsort((-np.arange(len(arts)), arts))
+    bounds = np.searchsorted(arts[order], np.arange(n_articles + 1))
+    cols = uinv[order]
+    nd = len(qrows)
     sim, unit, art = _padded(nd, n_articles)
-    step = max(1, 4_000_000 // len(by_article))  # bound each block's (rows, units) cosines
+    step = max(1, BLOCK // len(distinct))
     for lo in range(0, nd, step):
         hi = min(nd, lo + step)
-        cos = source[qfirst[lo:hi]] @ by_article.T
+        cos = source[qrows[lo:hi]] @ distinct.T
         rows = np.arange(hi - lo)
         for a in range(n_articles):
             b0, b1 = int(bounds[a]), int(bounds[a + 1])
             if b0 == b1:
-                continue
-            best = cos[:, b0:b1].argmax(axis=1)
-            sim[lo:hi, a] = cos[rows, b0 + best]
+                continue  # an article without units stays padding
+            mine = cos[:, cols[b0:b1]]
+            best = mine.argmax(axis=1)
+            sim[lo:hi, a] = mine[rows, best]
             unit[lo:hi, a] = order[b0 + best]
             art[lo:hi, a] = a
     return Neighbours(sim[qinv], unit[qinv], art[qinv])

@@ -116,8 +116,8 @@ def test_large_story_search_keeps_a_fixed_depth_and_exact_cosines(monkeypatch):
 
 def test_mid_sized_story_finds_every_articles_exact_best(monkeypatch):
     """Past SMALL_STORY units, while queries x units is affordable, every article's best unit is
-    found exactly (as the all-units faiss search finds it, the first in unit order on ties),
-    wire copies included, and the rows hold every article in order."""
+    found exactly (as the all-units faiss search finds it), wire copies in other articles
+    included, and the rows hold every article in order."""
     monkeypatch.setattr(align, "SMALL_STORY", 100)
     rng = np.random.default_rng(11)
     v = rng.normal(size=(900, 16)).astype(np.float32)
@@ -134,7 +134,7 @@ def test_mid_sized_story_finds_every_articles_exact_best(monkeypatch):
     for r in range(len(q)):
         for a in range(60):
             members = np.flatnonzero(arts == a)
-            best = members[np.argmax(cos[r, members])]  # the first on ties
+            best = members[np.argmax(cos[r, members])]  # (no ties within an article here)
             assert nb.unit[r, a] == best and abs(nb.sim[r, a] - cos[r, best]) < 1e-5
     full = search(v, arts, q, 60, k=len(v))  # the faiss all-units path: the same best units
     assert all(full.row(r).keys() == nb.row(r).keys() and
@@ -146,6 +146,33 @@ def test_mid_sized_story_finds_every_articles_exact_best(monkeypatch):
     assert search(v, arts, q, 60).sim.shape[1] == align.DEPTH
     monkeypatch.setattr(align, "EXACT_PAIRS", len(q) * len(v))
     assert search(v, arts, q, 60).sim.shape[1] == 60
+
+
+def test_mid_sized_search_breaks_ties_as_faiss_does_and_pads_empty_articles(monkeypatch):
+    """Copies of one vector in one article tie: the exact every-outlet search keeps the last in
+    unit order, as faiss's all-units search does; an article without units stays padding;
+    small blocks give what one block gives."""
+    rng = np.random.default_rng(3)
+    v = rng.normal(size=(300, 16)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    arts = np.repeat(np.arange(15), 20)  # article 15 has no units
+    v[25] = v[21] = v[39] = v[22]  # three copies in article 1
+    v[100] = v[115] = v[3]  # copies in article 5, and across articles
+    q = np.arange(0, 300, 2)
+    monkeypatch.setattr(align, "SMALL_STORY", 10**6)
+    faiss_path = search(v, arts, q, 16)
+    monkeypatch.setattr(align, "SMALL_STORY", 100)
+    exact = search(v, arts, q, 16)
+    assert exact.sim.shape == (len(q), 16)
+    np.testing.assert_array_equal(exact.unit[:, :15], faiss_path.unit[:, :15])
+    np.testing.assert_allclose(exact.sim[:, :15], faiss_path.sim[:, :15], atol=1e-6)
+    assert exact.unit[11, 1] == 39 and exact.unit[50, 5] == 115 and exact.unit[50, 0] == 3  # (queries 22, 100)
+    assert (exact.unit[:, 15] == -1).all() and (exact.article[:, 15] == -1).all() and np.isneginf(exact.sim[:, 15]).all()
+    monkeypatch.setattr(align, "BLOCK", 7 * 300)  # blocks of a few rows (the product's last bits may differ)
+    small = search(v, arts, q, 16)
+    np.testing.assert_array_equal(small.unit, exact.unit)
+    np.testing.assert_array_equal(small.article, exact.article)
+    np.testing.assert_allclose(small.sim, exact.sim, atol=1e-6)
 
 
 @pytest.mark.parametrize(("small_story", "exact_pairs"), [(10**6, align.EXACT_PAIRS), (100, align.EXACT_PAIRS), (100, 0)])
