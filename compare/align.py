@@ -28,8 +28,8 @@ EXACT_PAIRS = 1_000_000_000
 """Past ``SMALL_STORY`` units, each query is still compared with every distinct unit vector
 while queries x units stays under this: a matrix product per block of queries, then each
 article's best. That reaches stories of about 18,000 sentences (queries are ~1.3 per
-sentence, units ~2.3), and costs about 8 s on 2 cores at the bound (measured: 23.8k x 42k), against the many minutes
-of embedding that many units. The nearest ``DEPTH`` units would hold only some of the outlets
+sentence, units ~2.3) and costs 8 s on 2 cores at the bound (23.8k queries x 42k units),
+against the many minutes of embedding that many units. The nearest ``DEPTH`` units would hold only some of the outlets
 carrying a claim, since a sentence's copies, their windows and clauses fill the list: a
 synthetic 100-outlet story lost half of its supporters and conflicts that way."""
 BLOCK = 4_000_000
