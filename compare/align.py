@@ -29,15 +29,16 @@ EXACT_PAIRS = 1_000_000_000
 while queries x units stays under this: a matrix product per block of queries, then each
 article's best. That reaches stories of about 18,000 sentences (queries are ~1.3 per
 sentence, units ~2.3) and costs 8 s on 2 cores at the bound (23.8k queries x 42k units),
-against the many minutes of embedding that many units. The nearest ``DEPTH`` units would hold only some of the outlets
-carrying a claim, since a sentence's copies, their windows and clauses fill the list: a
-synthetic 100-outlet story lost half of its supporters and conflicts that way."""
-BLOCK = 4_000_000
-"""Cosines held at once (16 MB) by the exact every-outlet search."""
+against the many minutes of embedding that many units. The nearest ``DEPTH`` units would hold
+only some of the outlets carrying a claim, since a sentence's copies, their windows and
+clauses fill the list: a synthetic 100-outlet story lost half of its supporters and conflicts
+that way."""
 EXACT_ENTRIES = 1 << 21
 """... and while queries x articles stays under this: classification reads every entry (at
 13M, 1,000 outlets of 10 sentences, it took 34 s and 2.5 GB; 1.4M for 100 outlets of 100
 sentences)."""
+BLOCK = 4_000_000
+"""Cosines held at once (16 MB) by the exact every-outlet search."""
 DEPTH = 32
 """Nearest units kept per query in a story too large for the above: cost and memory grow with
 queries x depth, not with the pairs of outlets. A claim carried by more outlets than the
