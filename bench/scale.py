@@ -368,31 +368,40 @@ def story(n_articles: int, per_article: int = 100, seed: int = 0, distinct: bool
 _POOL: dict = {}
 
 
-def _embed_into(texts: list[str], path: str) -> None:
-    np.save(path, HashEmbed()(texts))
+def _embed_into(texts: list[list[str]], paths: list[str]) -> None:
+    embed = HashEmbed()
+    for t, path in zip(texts, paths, strict=True):
+        np.save(path, embed(t))
 
 
-def precomputed_vectors(articles) -> tuple[np.ndarray, float]:
-    """The hashed vectors of every unit prepare will embed, in its order, and the seconds taken.
-    They are computed in a forked process, so the embedder's vocabulary (a vector per distinct
-    word: ~150 MB with --distinct) and its temporaries never count in this process's peak
-    memory: the engine's memory is measured, as if a model had embedded the story earlier."""
+def _vector_files(stories, folder: str) -> list[str]:
+    """Files (in ``folder``) holding the hashed vectors of every unit prepare will embed, in its
+    order, one per story. They are computed in one forked process, so the embedder's vocabulary
+    (a vector per distinct word: ~150 MB with --distinct) and its temporaries never count in
+    this process's peak memory, and no fork happens between the timed steps (a fork leaves the
+    parent's pages write-protected, and every page touched afterwards faults once)."""
     import multiprocessing
 
     from compare.align import build_units
     from compare.pipeline import WINDOWS
     from compare.segment import segment
 
-    texts = [u.text for u in build_units([segment(a, i) for i, a in enumerate(articles)], WINDOWS)]
+    texts = [[u.text for u in build_units([segment(a, i) for i, a in enumerate(arts)], WINDOWS)] for arts in stories]
+    paths = [os.path.join(folder, f"vectors{k}.npy") for k in range(len(stories))]
+    child = multiprocessing.get_context("fork").Process(target=_embed_into, args=(texts, paths))
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise RuntimeError(f"embedding child failed (exit {child.exitcode})")
+    return paths
+
+
+def precomputed_vectors(articles) -> tuple[np.ndarray, float]:
+    """The hashed vectors of every unit prepare will embed (``_vector_files``), and the seconds
+    taken: the engine's memory is measured, as if a model had embedded the story earlier."""
     t = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "vectors.npy")
-        child = multiprocessing.get_context("fork").Process(target=_embed_into, args=(texts, path))
-        child.start()
-        child.join()
-        if child.exitcode != 0:
-            raise RuntimeError(f"embedding child failed (exit {child.exitcode})")
-        vectors = np.load(path)
+        vectors = np.load(_vector_files([articles], tmp)[0])
     return vectors, time.perf_counter() - t
 
 
@@ -403,27 +412,13 @@ def prepare_child(n: int, per_article: int, distinct: bool = False, stories: int
     the sums."""
     if stories:
         return batch_child(n, per_article, distinct, stories)
-    import compare.pipeline as pipeline
     from compare.pipeline import compare_evidence, prepare
     from compare.segment import segment
     from compare.types import Settings
 
     _patch_limits()
-    search_s = [0.0]
-    real_search = pipeline.search
-
-    def timed_search(*a, **k):  # the alignment step inside prepare, timed on its own
-        t = time.perf_counter()
-        try:
-            return real_search(*a, **k)
-        finally:
-            search_s[0] += time.perf_counter() - t
-
-    pipeline.search = timed_search
-
-    def say(**kw):
-        print("STEP " + json.dumps(kw), flush=True)
-
+    search_s = _time_search()
+    say = _say
     t = time.perf_counter()
     articles = story(n, per_article, distinct=distinct)
     n_sent = sum(len(segment(a, i)) for i, a in enumerate(articles))
@@ -444,19 +439,13 @@ def prepare_child(n: int, per_article: int, distinct: bool = False, stories: int
     t = time.perf_counter()
     comparison = compare_evidence(ev, Settings())
     dt = time.perf_counter() - t
-    statuses: dict[str, int] = {}
-    for claims in comparison.claims:
-        for c in claims:
-            statuses[c.status.value] = statuses.get(c.status.value, 0) + 1
-    say(step="classify", seconds=dt, rss_mb=rss_mb(), statuses=statuses)
+    say(step="classify", seconds=dt, rss_mb=rss_mb(), statuses=_count_statuses(comparison, {}))
 
 
-def batch_child(n: int, per_article: int, distinct: bool, per_story: int) -> None:
-    """``prepare_child`` for ``n // per_story`` stories of ``per_story`` outlets each."""
+def _time_search() -> list[float]:
+    """Wrap ``pipeline.search`` (the alignment step inside prepare) to time it on its own; the
+    returned one-item list holds its seconds so far."""
     import compare.pipeline as pipeline
-    from compare.pipeline import compare_evidence, prepare
-    from compare.segment import segment
-    from compare.types import Settings
 
     search_s = [0.0]
     real_search = pipeline.search
@@ -469,21 +458,43 @@ def batch_child(n: int, per_article: int, distinct: bool, per_story: int) -> Non
             search_s[0] += time.perf_counter() - t
 
     pipeline.search = timed_search
+    return search_s
 
-    def say(**kw):
-        print("STEP " + json.dumps(kw), flush=True)
 
+def _say(**kw) -> None:
+    print("STEP " + json.dumps(kw), flush=True)
+
+
+def _count_statuses(comparison, statuses: dict[str, int]) -> dict[str, int]:
+    """Add the comparison's claims to ``statuses`` (status -> count) and return it."""
+    for claims in comparison.claims:
+        for c in claims:
+            statuses[c.status.value] = statuses.get(c.status.value, 0) + 1
+    return statuses
+
+
+def batch_child(n: int, per_article: int, distinct: bool, per_story: int) -> None:
+    """``prepare_child`` for ``n // per_story`` stories of ``per_story`` outlets each. Every
+    story's vectors are computed beforehand (``_vector_files``) and each is read, untimed, just
+    before its story is prepared, so only one story's are held at a time, as in a batch run."""
+    from compare.pipeline import compare_evidence, prepare
+    from compare.segment import segment
+    from compare.types import Settings
+
+    search_s = _time_search()
+    say = _say
     t = time.perf_counter()
     batch = [story(per_story, per_article, seed=i, distinct=distinct) for i in range(n // per_story)]
     n_sent = sum(len(segment(a, i)) for arts in batch for i, a in enumerate(arts))
     say(step="story", articles=n, sentences=n_sent, stories=len(batch), seconds=time.perf_counter() - t,
         rss_mb=rss_mb())
-    given_vectors = [precomputed_vectors(arts)[0] for arts in batch]
     prep_s = class_s = 0.0
     units = queries = 0
     nb_mb = 0.0
     statuses: dict[str, int] = {}
-    for arts, vectors in zip(batch, given_vectors, strict=True):
+    tmp = tempfile.TemporaryDirectory()
+    for arts, path in zip(batch, _vector_files(batch, tmp.name), strict=True):
+        vectors = np.load(path)
         t = time.perf_counter()
         ev = prepare(arts, NoModel(), embed=lambda texts, v=vectors: v)
         prep_s += time.perf_counter() - t
@@ -493,9 +504,8 @@ def batch_child(n: int, per_article: int, distinct: bool, per_story: int) -> Non
         t = time.perf_counter()
         comparison = compare_evidence(ev, Settings())
         class_s += time.perf_counter() - t
-        for claims in comparison.claims:
-            for c in claims:
-                statuses[c.status.value] = statuses.get(c.status.value, 0) + 1
+        _count_statuses(comparison, statuses)
+    tmp.cleanup()
     say(step="prepare", seconds=prep_s, search_seconds=search_s[0], units=units, queries=queries, rss_mb=rss_mb(),
         neighbours_mb=nb_mb)  # (the largest story's)
     say(step="classify", seconds=class_s, rss_mb=rss_mb(), statuses=statuses)

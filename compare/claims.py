@@ -91,9 +91,14 @@ class Elsewhere:
         return isinstance(term, str) and self.df.get(term, 0) - (term in self.own) > 0
 
 
+def sentence_terms(ev: Evidence, s: Sentence, a: int) -> frozenset[str]:
+    """The content terms of sentence ``s`` of article ``a`` (computed once, in prepare)."""
+    return ev.terms[ev.query_units[ev.sentence_rows[a][s.index]]]
+
+
 def novelty(ev: Evidence, s: Sentence, a: int) -> float:
     """IDF-weighted share of the sentence's content terms that no other article uses at all."""
-    mine = ev.terms[ev.query_units[ev.sentence_rows[a][s.index]]]
+    mine = sentence_terms(ev, s, a)
     if not mine:
         return 0.0
     idf, df, own = ev.idf, ev.article_df, ev.article_terms[a]
@@ -413,8 +418,7 @@ def _added(s: Sentence, crow: Sequence[int], clause_best: np.ndarray, ev: Eviden
                                                           for t in ev.terms[u]):
             added.append(ev.units[u].text)
     covered = " ".join(added)
-    terms = ev.terms[ev.query_units[ev.sentence_rows[a][s.index]]]
-    for phrase in details.novel_phrases(s.text, elsewhere, idf, terms=terms):
+    for phrase in details.novel_phrases(s.text, elsewhere, idf, terms=sentence_terms(ev, s, a)):
         if phrase not in covered:
             added.append(phrase)
     covered = " ".join(added)
