@@ -12,6 +12,7 @@ import hashlib
 import os
 import sqlite3
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -123,6 +124,28 @@ def _warn(message: str) -> None:
 
 
 _CORRUPT_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
+_BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
+LOCK_TIMEOUT = 30.0
+"""Seconds a cache operation waits for another process's lock before giving up (with a warning)."""
+
+
+def _set_wal(conn: sqlite3.Connection, timeout: float = LOCK_TIMEOUT) -> None:
+    """Put the file in WAL mode, waiting for other processes. SQLite's busy handler does not
+    cover this pragma: when two processes create the cache at once, one of them gets
+    SQLITE_BUSY at once (measured: in two trials of three), so the wait is done here."""
+    deadline = time.monotonic() + timeout
+    pause = 0.005
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL").fetchall()
+            return
+        except sqlite3.OperationalError as exc:
+            code = getattr(exc, "sqlite_errorcode", None)
+            busy = code & 0xFF in _BUSY_CODES if code is not None else "locked" in str(exc)
+            if not busy or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.2)
 
 
 def _is_damaged(exc: BaseException) -> bool:
@@ -180,9 +203,9 @@ class EmbeddingCache:
         return self._conn
 
     def _open(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(self.path, timeout=LOCK_TIMEOUT, isolation_level=None, check_same_thread=False)
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
+            _set_wal(conn)
             conn.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)")
             conn.execute("CREATE TABLE IF NOT EXISTS vec (key TEXT PRIMARY KEY, dim INTEGER NOT NULL, data BLOB NOT NULL)")
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('model', ?), ('schema', ?)", (self.model, str(CACHE_SCHEMA)))
