@@ -424,12 +424,14 @@ def _added(s: Sentence, crow: Sequence[int], clause_best: np.ndarray, ev: Eviden
     covered = " ".join(added)
     for _, _, written in mine.numbers:
         head = written.split()[0]
-        if head not in covered and not any(t in elsewhere for t in details.content_terms(head)):
+        terms = details.content_terms(head)  # none for "a" in "a week": a figure only if written as one
+        if head not in covered and terms and not any(t in elsewhere for t in terms):
             added.append(written)
+    covered_words = set(details.tokens(" ".join(added)))
     for name, _ in mine.names:
-        if name in covered:
+        if covered_words.issuperset(details.tokens(name)):  # "Colombo Sri Lanka" in "Colombo, Sri Lanka"
             continue
-        terms = details.content_terms(name)
+        terms = details.name_terms(name)
         if terms and not any(t in elsewhere or any(details.same_name(t, e) for e in ev.terms_by_initial.get(t[:1], ())
                                                    if e in elsewhere) for t in terms):
             added.append(name)

@@ -72,7 +72,11 @@ UNNAMED_SOURCE = re.compile(
     re.IGNORECASE,
 )
 
-_TOKEN = re.compile(r"[$\u20ac\u00a3]?\d[\d,]*(?:\.\d+)?%?|[A-Za-z\u00c0-\u024f][\w\u2019'-]*|[$\u20ac\u00a3%]")
+_TOKEN = re.compile(
+    r"\d{1,2}:\d{2}(?!\d)"  # a clock time, one token: "1:30" is no quantity 1 of "30"
+    r"|[$\u20ac\u00a3]?\d+(?:,\d{3})*(?:\.\d+)?%?"  # commas only group digits: "2019," is a year
+    r"|[A-Za-z\u00c0-\u024f][\w\u2019'-]*|[$\u20ac\u00a3%]"
+)
 
 
 @_text_cache
@@ -119,6 +123,9 @@ def _stem(word: str) -> str:
 @lru_cache(maxsize=262144)
 def _term(token: str) -> str:
     """The content term of one token, or "" for a stopword or a single character."""
+    if token[0] in _NUMBER_START:
+        number = token.strip("$\u20ac\u00a3%").replace(",", "")  # "12%", "12 percent" and "$12" share "12"
+        return number if len(number) > 1 else ""
     w = fold(token)
     return _stem(w) if w not in STOPWORDS and len(w) > 1 else ""
 
@@ -129,6 +136,11 @@ def content_terms(text: str) -> frozenset[str]:
     terms = set(map(_term, tokens(text)))
     terms.discard("")
     return frozenset(terms)
+
+
+_NUMBER_START = frozenset("0123456789$\u20ac\u00a3")
+_PHRASE_BREAK = re.compile(r"[,;:()\u2013\u2014]|\s-\s")
+"""Punctuation between two words that ends a novel phrase."""
 
 
 def novel_phrases(text: str, elsewhere: Container[str], idf: dict[str, float], min_idf: float = 1.5,
@@ -142,16 +154,21 @@ def novel_phrases(text: str, elsewhere: Container[str], idf: dict[str, float], m
     if not any(t not in elsewhere and idf.get(t, 0.0) >= min_idf for t in terms):
         return []  # no novel word at all (the common case): no run
     spans = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(text)]
-    runs: list[tuple[int, int, int]] = []  # start, end, novel terms
+    runs: list[tuple[int, int, int]] = []  # first and last token of a run, its novel terms
     current: list[int] | None = None
-    for start, end, tok in spans:
+    for k, (start, _, tok) in enumerate(spans):
+        if current is not None and _PHRASE_BREAK.search(text, spans[k - 1][1], start):
+            # A run stays inside its clause; one that runs up to the punctuation ("during a
+            # press conference, describing ...") needs one novel word less.
+            runs.append((current[0], current[1], current[2] + (current[1] == k - 1)))
+            current = None
         term = _term(tok)
         if not term:
             continue  # a stopword neither extends nor breaks a run
         if term not in elsewhere and idf.get(term, 0.0) >= min_idf:
             if current is None:
-                current = [start, end, 0]
-            current[1] = end
+                current = [k, k, 0]
+            current[1] = k
             current[2] += 1
         elif current is not None:
             runs.append((current[0], current[1], current[2]))
@@ -159,11 +176,22 @@ def novel_phrases(text: str, elsewhere: Container[str], idf: dict[str, float], m
     if current is not None:
         runs.append((current[0], current[1], current[2]))
     out = []
-    for s, e, n in runs:
-        phrase = text[s:e]
-        if n >= min_terms:
-            out.append(phrase)
+    for first, last, n in runs:
+        if n < min_terms:
+            continue
+        nxt = last + 1
+        if (spans[last][2][0] in _NUMBER_START and nxt < len(spans) and spans[nxt][2][0].isalpha()
+                and not _PHRASE_BREAK.search(text, spans[last][1], spans[nxt][0])):
+            last = nxt  # a figure keeps its unit: "down nearly 15 percent", not "down nearly 15"
+        out.append(text[spans[first][0]:spans[last][1]])
     return out
+
+
+def name_terms(name: str) -> frozenset[str]:
+    """The content terms of a name, and of the capitalised parts of its hyphenated words:
+    "Taiwan-based" also gives "taiwan", "Asia-Europe" "asia" and "europe"."""
+    parts = [p for tok in tokens(name) if "-" in tok for p in tok.split("-") if p[:1].isupper()]
+    return content_terms(name) | content_terms(" ".join(parts))
 
 
 # Numbers ---------------------------------------------------------------------------------
@@ -190,8 +218,8 @@ def numbers(text: str) -> tuple[tuple[float, str, str], ...]:
             if value is not None and _is_date_number(toks, i, value):
                 i += 1
                 continue
-        elif low in NUMBER_WORDS:
-            value = float(NUMBER_WORDS[low])
+        elif low in NUMBER_WORDS and not (low == "one" and i + 1 < len(toks) and toks[i + 1].lower() in STOPWORDS):
+            value = float(NUMBER_WORDS[low])  # "one of the busiest", "one that" are no quantity
         elif low in ("a", "an") and i + 1 < len(toks) and _singular(toks[i + 1].lower()) in TIME_UNITS:
             value = 1.0
         if value is None:
@@ -233,7 +261,8 @@ def _is_date_number(toks: Sequence[str], i: int, value: float) -> bool:
 # Dates -----------------------------------------------------------------------------------
 
 def dates(text: str) -> frozenset[str]:
-    """Calendar mentions: "07-18" for 18 July, weekday names, four-digit years ("y2021")."""
+    """Calendar mentions: "07-18" for 18 July, weekday names, four-digit years ("y2021"), and
+    clock times ("04:09" for "4:09" or "04:09")."""
     toks = [t.lower().rstrip(".,") for t in tokens(text)]
     out: set[str] = set()
     for i, t in enumerate(toks):
@@ -246,12 +275,17 @@ def dates(text: str) -> frozenset[str]:
             out.add(t)
         elif t.isdigit() and len(t) == 4 and 1800 <= int(t) <= 2100:
             out.add(f"y{t}")
+        elif ":" in t:  # a token with a colon is a clock time (see _TOKEN)
+            hour, minute = t.split(":")
+            out.add(f"{int(hour):02d}:{minute}")
     return frozenset(out)
 
 
 def _date_label(d: str) -> str:
     if d.startswith("y"):
         return d[1:]
+    if ":" in d:
+        return d.removeprefix("0")
     if d in WEEKDAYS:
         return d.capitalize()
     month, day = d.split("-")
@@ -321,7 +355,7 @@ def conflicts(mine: str, theirs: str, titles_only: bool = False) -> list[tuple[s
     return _conflicts(mine, theirs, titles_only)
 
 
-_DATE_KINDS = ((lambda d: "-" in d), (lambda d: d in WEEKDAYS), (lambda d: d.startswith("y")))
+_DATE_KINDS = ((lambda d: "-" in d), (lambda d: d in WEEKDAYS), (lambda d: d.startswith("y")), (lambda d: ":" in d))
 
 
 class Details(NamedTuple):
@@ -338,7 +372,7 @@ class Details(NamedTuple):
     units: int
     """64-bit mask of the units of its numbers."""
     kinds: int
-    """Bits 0-2: the kinds of date it names (day, weekday, year)."""
+    """Bits 0-3: the kinds of date it names (day, weekday, year, clock time)."""
     slots: int
     """64-bit mask of the words before its names that make a slot ("for X", "Minister X")."""
     values: frozenset[tuple[float, str]]
@@ -405,6 +439,7 @@ def _conflicts(mine: str, theirs: str, titles_only: bool = False) -> list[tuple[
 
     - number: a quantity of the same unit with different values and no shared value;
     - date: both name a day (or weekday, or year) and none is shared;
+    - time: both name clock times and each names one the other does not;
     - name: the same title or word is followed by a different name ("Minister A" vs "Minister B");
     - negation: one is negated and the other is not.
 
@@ -440,7 +475,13 @@ def _compare(one: Details, two: Details, mine: str, theirs: str, titles_only: bo
         for kind_test in _DATE_KINDS:
             a = {d for d in d1 if kind_test(d)}
             b = {d for d in d2 if kind_test(d)}
-            if a and b and not (a & b):
+            if not (a and b):
+                continue
+            if kind_test is _DATE_KINDS[3]:
+                if not (a <= b or b <= a):  # "out at 4:09, back at 5:27" vs "out at 6:09, back at 5:27"
+                    found.append(("time", _date_label(min(a - b)), _date_label(min(b - a))))
+                    break
+            elif not (a & b):
                 found.append(("date", _date_label(sorted(a)[0]), _date_label(sorted(b)[0])))
                 break
     if names_differ:

@@ -58,7 +58,7 @@ def legend_html() -> str:
     """The colour legend."""
     parts = [f'<span class="sc-s sc-{s.value}">{html.escape(LABELS[s])}</span>' for s in Status]
     parts.append('<span class="sc-added">dotted: detail no other outlet has</span>')
-    parts.append('<span><span class="sc-conf">detail</span> the conflicting figure, date or name</span>')
+    parts.append('<span><span class="sc-conf">detail</span> the conflicting figure, date, time or name</span>')
     return STYLE + '<div class="sc-legend">' + "".join(parts) + "</div>"
 
 

@@ -18,7 +18,7 @@ class Status(StrEnum):
     UNIQUE = "unique"
     """No other outlet carries it."""
     CONFLICTING = "conflicting"
-    """Another outlet carries it with a different number, date, name, or a negation."""
+    """Another outlet carries it with a different number, date, time, name, or a negation."""
 
     def __str__(self) -> str:  # so f-strings and CSV cells show "shared", not "Status.SHARED"
         return self.value
@@ -191,7 +191,7 @@ class Conflict:
     """A detail on which a sentence and its counterpart disagree."""
 
     kind: str
-    """"number", "date", "name" or "negation"."""
+    """"number", "date", "time", "name" or "negation"."""
     article: int
     """Index of the other article."""
     mine: str

@@ -15,6 +15,58 @@ def test_years_and_days_of_month_are_dates_not_quantities():
     assert {"07-18", "y2025"} <= details.dates("On July 18, 2025 the deal was announced.")
 
 
+def test_a_year_before_a_comma_is_still_a_year():
+    # The number pattern took the comma into "2019,", which then failed the year test and came
+    # out as the quantity "2019, and".
+    assert not details.numbers("Fire tore through the roof in April 2019, and the spire fell.")
+    assert details.dates("Fire tore through the roof in April 2019, and the spire fell.") == {"y2019"}
+    assert details.tokens("5,000 flights, 12,500,000 people") == ("5,000", "flights", "12,500,000", "people")
+
+
+def test_clock_times_are_times_not_quantities():
+    text = "The update went out at 04:09 UTC and was rolled back at 5:27 UTC."
+    assert not details.numbers(text)  # was (4, "09") and (5, "27")
+    assert {"04:09", "05:27"} <= details.dates(text)
+    assert details.conflicts("It struck at about 1:30 a.m.", "It struck at 1:45 a.m.") == [("time", "1:30", "1:45")]
+    assert details.conflicts("It struck at about 01:30 a.m.", "It struck at 1:30 a.m.") == []
+    # one time shared, one not: still a conflict; all of one's times among the other's: none
+    assert details.conflicts(text, text.replace("04:09", "6:09")) == [("time", "4:09", "6:09")]
+    assert details.conflicts(text, "It was rolled back at 5:27 UTC.") == []
+    assert details.conflicts("on Tuesday at 9:00", "on Thursday at 9:00") == [("date", "Tuesday", "Thursday")]
+
+
+def test_one_of_is_no_quantity():
+    assert not details.numbers("Baltimore is one of the busiest ports.")
+    assert [(v, u) for v, u, _ in details.numbers("One worker died.")] == [(1.0, "worker")]
+
+
+def test_a_figure_is_one_term_however_written():
+    assert details.content_terms("about 12% of trade") & details.content_terms("12 percent of trade") == {"12", "trade"}
+    assert "9.6" in details.content_terms("$9.6 billion") and "5000" in details.content_terms("5,000 flights")
+
+
+def test_name_terms_read_hyphenated_names_by_their_parts():
+    assert details.name_terms("Taiwan-based") >= {"taiwan"}
+    assert details.name_terms("Asia-Europe") >= {"asia", "europe"}
+    assert details.name_terms("el-Sisi") >= {"el-sisi"}  # as the other articles' terms hold it
+
+
+def test_novel_phrases_stay_inside_a_clause_and_keep_a_figures_unit():
+    idf = {t: 3.0 for t in details.content_terms(
+        "blue screen death many trapped cycle crashing rebooting stock session down nearly 15 percent "
+        "press conference describing megadeal")}
+    elsewhere = details.content_terms("blue screen crashed rebooting percent stock describing megadeal")
+    got = details.novel_phrases("Hosts crashed to the blue screen of death, and many were then trapped in a cycle.",
+                                elsewhere, idf)
+    assert got == ["many were then trapped in a cycle"]  # not "death, and many were then ..."
+    got = details.novel_phrases("The stock ended the session down nearly 15 percent.", elsewhere, idf)
+    assert got == ["session down nearly 15 percent"]  # not "... nearly 15"
+    # two novel words reaching a comma make a phrase; two in mid-clause do not
+    got = details.novel_phrases("He hinted at a megadeal during a press conference, describing it.", elsewhere, idf)
+    assert got == ["press conference"]
+    assert details.novel_phrases("A press conference was describing it.", elsewhere, idf) == []
+
+
 def test_number_conflict_same_unit():
     assert details.conflicts("All 25 crew members were safe.", "All 21 crew members were safe.")[0][:1] == ("number",)
     assert details.conflicts("All 25 crew members were safe.", "The 25 crew members were safe.") == []
@@ -90,7 +142,8 @@ def test_the_shortcut_never_hides_a_conflict():
     texts = {s.text for folder in list_stories(corpora_dir())
              for i, a in enumerate(load_story([folder]).articles) for s in segment(a, i)}
     texts |= {"Archbishop Laurent Ulrich led the service.", "Archbishop Michel Aupetit led the service.",
-              "The ship was bound for Singapore.", "The ship was bound for Colombo."}
+              "The ship was bound for Singapore.", "The ship was bound for Colombo.",
+              "The update went out at 04:09 UTC.", "The update went out at 6:09 UTC."}
     kinds: Counter[tuple[str, bool]] = Counter()
     for mine in sorted(texts):
         for theirs in texts:
@@ -99,7 +152,8 @@ def test_the_shortcut_never_hides_a_conflict():
                                         shortcut=False)
                 assert details._conflicts(mine, theirs, titles_only) == full, (mine, theirs, titles_only)
                 kinds.update((k, titles_only) for k, _, _ in full)
-    assert {("number", False), ("date", False), ("name", False), ("negation", False), ("name", True)} <= set(kinds)
+    assert {("number", False), ("date", False), ("time", False), ("name", False), ("negation", False),
+            ("name", True)} <= set(kinds)
 
 
 def test_the_classifier_array_test_matches_may_conflict():

@@ -106,6 +106,41 @@ def test_wire_copies_are_grouped_and_counted_once(evidence, story, copies):
     assert both and all(c.independent_support == len(c.supporting) - 1 for c in both)
 
 
+# What a carried sentence adds, as a reader of the "added" column sees it (story, outlet, a
+# span of the sentence) -> what must be listed / what must not be.
+ADDED_MUST = [
+    ("crowdstrike-outage-2024", "Stacktrace Weekly", "session down nearly 15", "session down nearly 15 percent"),
+    ("drone-deal-2025-07", "seed-article", "shrouded in secrecy", "shrouded in secrecy"),
+    ("key-bridge-collapse-2024", "Atlantic Newswire", "Maryland contractor", "Maryland contractor"),
+]
+ADDED_MUST_NOT = [
+    ("key-bridge-collapse-2024", "Atlantic Newswire", "at about 1:30 a.m.", "1 30"),  # a clock time read as 1 "30"
+    ("key-bridge-collapse-2024", "Patapsco Post", "rammed one of its piers", "one of"),
+    ("notre-dame-reopening-2024", "Fabric and Stone", "April 2019, and", "2019, and"),
+    ("suez-ever-given-2021", "Transcontinental Press", "Roughly 12%", "12%"),  # another outlet has "12 percent"
+    ("suez-ever-given-2021", "Transcontinental Press", "Taiwan-based", "Taiwan-based"),  # others name Taiwan
+    ("suez-ever-given-2021", "Canal Cities Courier", "After nearly a week", "a week"),
+    ("crowdstrike-outage-2024", "Stacktrace Weekly", "blue screen of death", "death, and many"),  # across a comma
+]
+
+
+def _added_of(evidence, story_name, outlet, span):
+    story, ev = evidence[story_name]
+    comp = compare_evidence(ev, Settings(), story.name)
+    (hit,) = [c for c in comp.claims[comp.outlets.index(outlet)] if span in c.sentence.text]
+    return hit.added
+
+
+@pytest.mark.parametrize(("story", "outlet", "span", "piece"), ADDED_MUST)
+def test_added_names_the_detail_whole(evidence, story, outlet, span, piece):
+    assert piece in _added_of(evidence, story, outlet, span)
+
+
+@pytest.mark.parametrize(("story", "outlet", "span", "piece"), ADDED_MUST_NOT)
+def test_added_lists_no_fragment_or_detail_found_elsewhere(evidence, story, outlet, span, piece):
+    assert not [a for a in _added_of(evidence, story, outlet, span) if piece in a]
+
+
 def _seed_claims(evidence):
     story, ev = evidence[SEED_STORY.name]
     comp = compare_evidence(ev, Settings(), story.name)
