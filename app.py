@@ -19,7 +19,7 @@ from compare.embed import get_encoder, model_from_env
 from compare.fetch import fetch_article
 from compare.pipeline import prepare_cached
 from compare.render import escape_markdown as md
-from compare.render import legend_html, side_by_side_html
+from compare.render import legend_html, side_by_side_html, unique_digest_html
 from compare.tables import coverage_matrix, divergence_table, match_table, summary_table, to_csv_text
 
 DEFAULT_STORY = os.environ.get("COMPARE_STORY", "drone-deal-2025-07")
@@ -52,6 +52,12 @@ def as_key(articles) -> tuple:
     return tuple(astuple(a) for a in articles)
 
 
+def for_spreadsheets(df) -> bytes:
+    """A download's CSV, with the UTF-8 byte-order mark by which Excel knows the encoding (without
+    it, curly quotes and dashes come out garbled); the CLI writes plain UTF-8 for programs."""
+    return to_csv_text(df).encode("utf-8-sig")
+
+
 # Sidebar: which story -------------------------------------------------------------------
 st.sidebar.title("story-compare")
 bundled = {p.name: p for p in list_stories(corpora_dir())}
@@ -70,36 +76,46 @@ def outlet_taken(name: str, except_id: int | None = None) -> bool:
     return any(a.outlet.casefold() == name.strip().casefold() for i, a in st.session_state.custom if i != except_id)
 
 
-def add_custom(article: Article) -> None:
+def add_custom(article: Article) -> bool:
     if outlet_taken(article.outlet):
         st.sidebar.error(md(f"{article.source}: outlet '{article.outlet}' is already in the story; rename one of them"))
-        return
+        return False
     st.session_state.custom.append((st.session_state.next_id, article))
     st.session_state.next_id += 1
+    return True
 
 
 articles: list[Article] = []
 story_name = choice
 if choice == BUILD:
     st.sidebar.caption("Add at least two articles. Each needs its own outlet name.")
+    if st.session_state.pop("paste_added", False):  # cleared only once the article is in
+        st.session_state.paste_outlet = st.session_state.paste_text = ""
     with st.sidebar.expander("Paste text", expanded=not st.session_state.custom):
-        with st.form("paste", clear_on_submit=True):
+        with st.form("paste"):
             outlet = st.text_input("Outlet", key="paste_outlet")
             text = st.text_area("Article text", height=160, key="paste_text")
             if st.form_submit_button("Add pasted article"):
                 try:
-                    add_custom(make_article(text, outlet, f"pasted text ({outlet or 'no outlet'})"))
-                except CompareError as exc:
+                    if add_custom(make_article(text, outlet, f"pasted text ({outlet or 'no outlet'})")):
+                        st.session_state.paste_added = True
+                        st.rerun()
+                except CompareError as exc:  # the text stays in the form, to be mended
                     st.error(md(str(exc)))
     with st.sidebar.expander("Upload files (.md .txt .html .json)"):
         uploads = st.file_uploader("Files", type=["md", "txt", "html", "htm", "json"], accept_multiple_files=True,
                                    key="uploads")
-        if uploads and st.button("Add uploaded files"):
-            for up in uploads:
+        added_files = st.session_state.setdefault("added_files", set())
+        fresh = [up for up in uploads or [] if up.file_id not in added_files]
+        if fresh and st.button(f"Add {len(fresh)} uploaded file{'s' if len(fresh) > 1 else ''}"):
+            for up in fresh:  # a file already added stays in the box but is not added again
                 try:
-                    add_custom(article_from_bytes(up.getvalue(), up.name))
+                    if add_custom(article_from_bytes(up.getvalue(), up.name)):
+                        added_files.add(up.file_id)
                 except CompareError as exc:
                     st.error(md(str(exc)))
+            if added_files.issuperset(up.file_id for up in fresh):
+                st.rerun()  # all in: the button goes; after an error it stays, with the message, for the rest
     with st.sidebar.expander("Fetch URLs"):
         urls = st.text_area("One URL per line", key="urls")
         if st.button("Fetch"):
@@ -153,12 +169,21 @@ all_outlets = [a.outlet for a in articles]
 # Keyed by the story and its outlets, so that a new story starts with all of its outlets.
 included = st.sidebar.multiselect("Outlets included", all_outlets, default=all_outlets,
                                   key="outlets-" + "|".join([choice, *all_outlets]))
+calibrate = st.sidebar.checkbox(
+    "Calibrate per article pair", value=defaults.calibrate, key="calibrate",
+    help="Judge each pair of outlets against its own background: two articles on one event share vocabulary, "
+         "so a match must stand out from their unrelated sentences. Off: one fixed cosine for every pair.")
 margin = st.sidebar.slider("Support margin over the pair's background", 0.10, 0.70, defaults.margin, 0.01, key="margin",
-                           help="How far above the typical similarity of two articles' unrelated sentences a match must be.")
-support = st.sidebar.slider("Minimum cosine to count as carried", 0.30, 0.95, defaults.support, 0.01, key="support")
+                           disabled=not calibrate,
+                           help="How far above the typical similarity of two articles' unrelated sentences a match "
+                                "must be (with calibration on).")
+support = st.sidebar.slider("Minimum cosine to count as carried", 0.30, 0.95, defaults.support, 0.01, key="support",
+                            help="The least similarity (cosine of the sentence embeddings) at which another outlet "
+                                 "carries a claim, whatever the calibration.")
 conflict = st.sidebar.slider("Minimum cosine before details are compared", 0.30, 0.95, defaults.conflict, 0.01,
-                             key="conflict")
-calibrate = st.sidebar.checkbox("Calibrate per article pair", value=defaults.calibrate, key="calibrate")
+                             key="conflict",
+                             help="Two sentences at least this similar are read as the same claim, so a different "
+                                  "number, date, time or name between them is a conflict.")
 shown = st.sidebar.multiselect("Highlight", [s.value for s in Status], default=[s.value for s in Status], key="shown")
 unnamed_only = st.sidebar.checkbox("Only claims on unnamed sources", key="unnamed_only")
 model = model_from_env()
@@ -188,13 +213,19 @@ counts = table["status"].value_counts()
 cols = st.columns(5)
 cols[0].metric("Outlets", len(comparison.articles))
 for col, status in zip(cols[1:], Status, strict=False):
-    col.metric(status.value.capitalize(), int(counts.get(status.value, 0)))
+    col.metric(status.value.capitalize(), int(counts.get(status.value, 0)),
+               help=f"Sentences marked {status.value}, summed over the outlets (the Highlight filters do not change it).")
 for group in comparison.wire_groups:
     st.caption("Wire copy, counted as one source: " + ", ".join(md(comparison.outlets[i]) for i in group))
 
 tab_side, tab_drill, tab_charts, tab_tables = st.tabs(["Side by side", "Drill down", "Charts", "Tables & export"])
 
 with tab_side:
+    digest = unique_digest_html(comparison)
+    if digest:
+        n_unique = int(counts.get(Status.UNIQUE.value, 0))
+        with st.expander(f"Claims only one outlet carries: {n_unique}, those on unnamed sources first", expanded=True):
+            st.html(digest)
     st.html(legend_html())
     st.html(side_by_side_html(comparison, {Status(s) for s in shown}, unnamed_only))
 
@@ -229,9 +260,11 @@ with tab_charts:
 with tab_tables:
     st.subheader("Per outlet")
     st.dataframe(summary, hide_index=True, width="stretch")
-    st.download_button("Download per-outlet summary (CSV)", to_csv_text(summary), f"{story_name}-summary.csv",
+    st.download_button("Download per-outlet summary (CSV)", for_spreadsheets(summary), f"{story_name}-summary.csv",
                        "text/csv", key="dl_summary")
     st.subheader("Divergence table")
-    st.dataframe(table, hide_index=True, width="stretch")
-    st.download_button("Download divergence table (CSV)", to_csv_text(table), f"{story_name}-divergence.csv",
+    first = ["outlet", "sentence_id", "status", "sentence", "conflict", "added", "unnamed_source", "support"]
+    st.dataframe(table, hide_index=True, width="stretch",  # the CSV keeps its stable column order
+                 column_order=first + [c for c in table.columns if c not in first])
+    st.download_button("Download divergence table (CSV)", for_spreadsheets(table), f"{story_name}-divergence.csv",
                        "text/csv", key="dl_table")

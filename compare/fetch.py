@@ -101,7 +101,8 @@ def _check_address(url: str, allow_private: bool) -> _Target:
             if _refused_ip(ip):
                 raise CompareError(
                     f"{url}: refused: {host} resolves to a private or local address ({ip}); "
-                    "pass --allow-private to fetch from your own network"
+                    "addresses on your own network are fetched only from the command line, with "
+                    "story-compare fetch --allow-private"
                 )
     path = parts.path or "/"
     if parts.query:

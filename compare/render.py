@@ -7,12 +7,13 @@ import html
 import re
 from collections.abc import Iterable
 
+from .details import details_of
 from .types import Claim, Comparison, Status
 
 STYLE = """
 <style>
-.sc-grid{display:grid;gap:12px;overflow-x:auto;padding-bottom:6px}
-.sc-col{border:1px solid #ddd;border-radius:8px;padding:10px 12px;background:#fff;min-width:250px}
+.sc-grid{display:grid;gap:12px;overflow:auto;max-height:78vh;padding-bottom:6px}
+.sc-col{border:1px solid #ddd;border-radius:8px;padding:10px 12px;background:#fff;min-width:190px}
 .sc-col h4{margin:0 0 2px 0;font-size:1.0rem}
 .sc-meta{color:#666;font-size:.78rem;margin-bottom:8px}
 .sc-body{font-size:.88rem;line-height:1.45;white-space:pre-wrap;color:#222}
@@ -26,7 +27,16 @@ STYLE = """
 .sc-added{text-decoration:underline dotted #333;text-underline-offset:3px}
 .sc-tag{font-size:.7rem;font-weight:700;color:#fff;background:#d1495b;border-radius:3px;padding:0 3px;margin-right:3px}
 .sc-tag-conf{background:#7b3fa0}
+.sc-tag-add{background:#fff;color:#333;border:1px solid #333}
 .sc-src{font-size:.7rem;color:#8a1c2b;font-style:italic}
+.sc-vs{font-size:.7rem;color:#5a2d78;font-style:italic}
+.sc-digest{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:10px;margin:4px 0 12px 0;align-items:start}
+.sc-digest-col{border:1px solid #e3a1aa;border-radius:8px;padding:8px 10px;background:#fff7f8;max-height:330px;overflow-y:auto}
+.sc-digest-col h5{margin:0 0 4px 0;font-size:.92rem}
+.sc-digest-col ol{margin:0;padding-left:1.3em;font-size:.84rem;line-height:1.35}
+.sc-digest-col li{margin-bottom:3px}
+.sc-clamp{display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}
+.sc-n{color:#666;font-size:.75rem}
 .sc-legend span{display:inline-block;margin-right:14px;padding:1px 6px;border-radius:3px;font-size:.85rem}
 </style>
 """
@@ -91,12 +101,17 @@ def sentence_html(claim: Claim, comparison: Comparison, visible: bool = True) ->
         tag = '<span class="sc-tag">UNIQUE</span>'
     elif claim.status is Status.CONFLICTING:
         tag = '<span class="sc-tag sc-tag-conf">CONFLICT</span>'
-    src = ""
-    if claim.unnamed_source and claim.status is Status.UNIQUE:
-        src = f' <span class="sc-src">[unnamed source: {html.escape(claim.unnamed_source)}]</span>'
+    elif claim.added:  # carried, but with something no other outlet has: not plain corroboration
+        tag = '<span class="sc-tag sc-tag-add">ADDS</span>'
+    notes = ""
+    if claim.conflicts:  # the other side in view, not only in the tooltip
+        more = f" +{len(claim.conflicts) - 1} more" if len(claim.conflicts) > 1 else ""
+        notes += f' <span class="sc-vs">[{html.escape(claim.conflicts[0].describe(comparison.outlets))}{more}]</span>'
+    if claim.unnamed_source:
+        notes += f' <span class="sc-src">[unnamed source: {html.escape(claim.unnamed_source)}]</span>'
     cls = f"sc-s sc-{claim.status.value}" + ("" if visible else " sc-dim")
     return (f'<span class="{cls}" data-status="{claim.status.value}" title="{html.escape(title, quote=True)}">'
-            f"{tag}{_highlight(claim.sentence.text, marks)}</span>{src}")
+            f"{tag}{_highlight(claim.sentence.text, marks)}</span>{notes}")
 
 
 def _tooltip(claim: Claim, comparison: Comparison) -> str:
@@ -136,8 +151,43 @@ def article_html(comparison: Comparison, a: int, visible_statuses: set[Status] |
 
 def side_by_side_html(comparison: Comparison, visible_statuses: set[Status] | None = None,
                       unnamed_only: bool = False) -> str:
-    """All outlets in columns (scrolling sideways past five)."""
+    """All outlets in columns, in a box that scrolls both ways inside the window (five columns
+    fit a 1,400-pixel window; more scroll sideways)."""
     n = len(comparison.articles)
     cols = "".join(article_html(comparison, a, visible_statuses, unnamed_only) for a in range(n))
-    width = "minmax(250px,1fr)" if n <= 5 else "300px"
+    width = "minmax(190px,1fr)" if n <= 5 else "300px"
     return STYLE + f'<div class="sc-grid" style="grid-template-columns:repeat({n},{width})">{cols}</div>'
+
+
+def _rank(claim: Claim) -> tuple[bool, bool, int]:
+    """Order of a unique claim in the digest: those on an unnamed source first, and in each
+    group those naming a person, place, figure or date before the rest (commentary, bare
+    quotes), in article order."""
+    d = details_of(claim.sentence.text)
+    return (not claim.unnamed_source, not (d.names or d.numbers or d.dates), claim.sentence.index)
+
+
+def unique_digest_html(comparison: Comparison, outlets: Iterable[int] | None = None) -> str:
+    """The claims only one outlet carries, one box per outlet (most such claims first), each
+    listed with those resting on an unnamed source first, then those naming a person, place,
+    figure or date: what a fact-checker reads first. Empty when no outlet has one."""
+    boxes = []
+    order = sorted(outlets if outlets is not None else range(len(comparison.articles)),
+                   key=lambda a: -sum(c.status is Status.UNIQUE for c in comparison.claims[a]))
+    for a in order:
+        unique = sorted((c for c in comparison.claims[a] if c.status is Status.UNIQUE), key=_rank)
+        if not unique:
+            continue
+        on_unnamed = sum(1 for c in unique if c.unnamed_source)
+        items = []
+        for c in unique:  # two lines each, the whole sentence on hover
+            src = (f'<span class="sc-src">[unnamed source: {html.escape(c.unnamed_source)}]</span> '
+                   if c.unnamed_source else "")
+            items.append(f'<li data-sentence="{c.sentence.index}" title="{html.escape(c.sentence.text, quote=True)}">'
+                         f'<span class="sc-clamp">{src}<span class="sc-n">#{c.sentence.index}</span> '
+                         f'{html.escape(c.sentence.text)}</span></li>')
+        count = f"{len(unique)} only here" + (f", {on_unnamed} on unnamed sources" if on_unnamed else "")
+        outlet = html.escape(comparison.outlets[a], quote=True)
+        boxes.append(f'<div class="sc-digest-col" data-digest="{outlet}"><h5>{html.escape(comparison.outlets[a])} '
+                     f'<span class="sc-n">{html.escape(count)}</span></h5><ol>{"".join(items)}</ol></div>')
+    return STYLE + f'<div class="sc-digest">{"".join(boxes)}</div>' if boxes else ""

@@ -31,7 +31,11 @@ def metric(at: AppTest, label: str) -> int:
 
 
 def side_html(at: AppTest) -> str:
-    return at.get("html")[1].proto.body
+    return next(h.proto.body for h in at.get("html") if '<div class="sc-grid"' in h.proto.body)
+
+
+def digest_html(at: AppTest) -> str:
+    return next(h.proto.body for h in at.get("html") if '<div class="sc-digest"' in h.proto.body)
 
 
 def test_opens_on_the_seed_story_with_unique_claims_marked(app):
@@ -44,6 +48,47 @@ def test_opens_on_the_seed_story_with_unique_claims_marked(app):
     i = html.index("exploiting the war for personal and political gain")
     assert 'data-status="unique"' in html[html.rfind("<span class=\"sc-s", 0, i): i]
     assert not app.error
+
+
+def test_the_digest_puts_the_seeds_claims_on_unnamed_sources_first(app):
+    digest = digest_html(app)
+    boxes = re.findall(r'data-digest="([^"]+)"', digest)
+    assert boxes[0] == "seed-article"  # the outlet with the most claims of its own comes first
+    seed = digest[digest.index('data-digest="seed-article"'):]
+    seed = seed[: seed.index("</ol>")]
+    items = re.findall(r"<li [^>]*>(.*?)</li>", seed)
+    assert len(items) == metric_of_outlet(app, "seed-article")
+    on_unnamed = ["unnamed source" in i for i in items]
+    assert on_unnamed == sorted(on_unnamed, reverse=True) and sum(on_unnamed) >= 5  # all of them first
+    whistle = next(k for k, i in enumerate(items) if "whistleblower" in i)
+    embezzle = next(k for k, i in enumerate(items) if "embezzl" in i)
+    filler = next(k for k, i in enumerate(items) if "The implications of this deal" in i)
+    assert max(whistle, embezzle) < sum(on_unnamed) <= filler
+
+
+def metric_of_outlet(at: AppTest, outlet: str) -> int:
+    html = side_html(at)
+    col = html[html.index(f'data-outlet="{outlet}"'):]
+    col = col[: col.index('<div class="sc-col"')] if '<div class="sc-col"' in col else col
+    return col.count('data-status="unique"')
+
+
+def test_the_other_side_of_a_conflict_and_what_a_carried_sentence_adds_are_in_view(app):
+    html = side_html(app)
+    # a conflict names the other outlet's figure beside the sentence, not only in its tooltip
+    notes = re.findall(r'<span class="sc-vs">\[([^\]]+)\]</span>', html)
+    assert notes and all(" vs " in n and n.endswith(")") for n in notes)
+    assert len(notes) == html.count('data-status="conflicting"')
+    # the seed's "joint production facility in the United States" is carried, but tagged ADDS
+    i = html.index("joint production facility")  # in the sentence's tooltip ...
+    sentence = html[html.rfind('<span class="sc-s', 0, i): html.index("joint production facility", i + 1)]  # ... and text
+    assert 'data-status="shared"' in sentence and "sc-tag-add" in sentence
+
+
+def test_the_margin_is_disabled_without_calibration(app):
+    assert not app.sidebar.slider(key="margin").disabled
+    app.sidebar.checkbox(key="calibrate").uncheck().run()
+    assert app.sidebar.slider(key="margin").disabled
 
 
 def test_pick_another_story(app):
@@ -85,12 +130,38 @@ def test_build_a_story_from_pasted_text_is_shown_as_text(app):
     assert "**Construction**" in re.sub(r"<[^>]+>", "", html)  # Markdown is not rendered either
 
 
-def test_pasting_without_an_outlet_is_refused_with_a_message(app):
+def test_pasting_without_an_outlet_is_refused_with_a_message_and_keeps_the_text(app):
     app.sidebar.selectbox(key="story").select("Build your own story").run()
     app.sidebar.text_area(key="paste_text").input("Some text without an outlet.")
     app.sidebar.button[0].click().run()
     assert not app.exception
     assert any("outlet name is empty" in e.value for e in app.error)
+    assert app.sidebar.text_area(key="paste_text").value == "Some text without an outlet."  # nothing lost
+    app.sidebar.text_input(key="paste_outlet").input("Alpha")
+    app.sidebar.button[0].click().run()
+    assert not app.sidebar.error, [e.value for e in app.sidebar.error]
+    assert app.sidebar.text_input(key="rename_0").value == "Alpha"
+    # once the article is in, the form is empty for the next one
+    assert app.sidebar.text_area(key="paste_text").value == "" and app.sidebar.text_input(key="paste_outlet").value == ""
+
+
+def test_uploaded_files_are_added_once(app):
+    app.sidebar.selectbox(key="story").select("Build your own story").run()
+    uploader = app.sidebar.get("file_uploader")[0]
+    uploader.upload("alpha.txt", b"The bridge reopened on Monday after repairs.", "text/plain")
+    uploader.upload("beta.txt", b"Repairs finished and the bridge reopened on Monday.", "text/plain").run()
+    add = [b for b in app.sidebar.button if b.label.startswith("Add ") and "uploaded" in b.label]
+    assert [b.label for b in add] == ["Add 2 uploaded files"]
+    add[0].click().run()
+    assert not app.error and metric(app, "Outlets") == 2
+    # the files stay in the box, but there is nothing left to add: no button, no duplicate errors
+    assert not [b for b in app.sidebar.button if b.label.startswith("Add ") and "uploaded" in b.label]
+    app.sidebar.get("file_uploader")[0].upload("gamma.txt", b"Traffic resumed on the bridge on Monday.",
+                                               "text/plain").run()
+    add = [b for b in app.sidebar.button if b.label.startswith("Add ") and "uploaded" in b.label]
+    assert [b.label for b in add] == ["Add 1 uploaded file"]
+    add[0].click().run()
+    assert not app.error and metric(app, "Outlets") == 3
 
 
 def test_download_csv_has_the_cli_schema(app, monkeypatch):
@@ -104,7 +175,9 @@ def test_download_csv_has_the_cli_schema(app, monkeypatch):
 
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", capture)
     app.run()
-    data = served["drone-deal-2025-07-divergence.csv"].decode("utf-8")
+    raw = served["drone-deal-2025-07-divergence.csv"]
+    assert raw.startswith(b"\xef\xbb\xbf")  # the byte-order mark Excel needs to read UTF-8
+    data = raw.decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(data)))
     assert tuple(rows[0].keys()) == DIVERGENCE_COLUMNS
     seed = [r for r in rows if r["outlet"] == "seed-article"]
