@@ -369,6 +369,15 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
     return tuple(tuple(claims) for claims in out)
 
 
+def priority(claim: Claim) -> tuple[bool, bool, bool, int]:
+    """The order in which a reader should meet an outlet's flagged claims (sort key): conflicts
+    first, then claims resting on an unnamed source, then those naming a person, place, figure
+    or date, then the rest (commentary, bare quotes), each in article order."""
+    d = details.details_of(claim.sentence.text)
+    return (claim.status is not Status.CONFLICTING, not claim.unnamed_source,
+            not (d.names or d.numbers or d.dates), claim.sentence.index)
+
+
 def _claim(ev: Evidence, settings: Settings, a: int, s: Sentence, crow: Sequence[int], clause_best: np.ndarray,
            matches: Matches, supporting: list[int], conflicts: list[Conflict],
            group_of: dict[int, int], n: int, mine: details.Details) -> Claim:

@@ -182,7 +182,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def print_report(comparison, summary, show: int) -> None:  # noqa: ANN001 - Comparison, DataFrame
-    """The terminal summary: per-outlet figures, then each outlet's unique and conflicting claims."""
+    """The terminal summary: per-outlet figures, then each outlet's unique and conflicting claims,
+    in ``claims.priority`` order (conflicts, then unnamed sources, then specific claims)."""
+    from .claims import priority
     from .types import Status
 
     print(f"story: {comparison.story}   outlets: {len(comparison.articles)}   model: {comparison.model}")
@@ -192,7 +194,7 @@ def print_report(comparison, summary, show: int) -> None:  # noqa: ANN001 - Comp
     cols = ["outlet", "sentences", "shared", "partial", "unique", "conflicting", "share_unique"]
     print(summary[cols].to_string(index=False))
     for a, claims in enumerate(comparison.claims):
-        flagged = [c for c in claims if c.status in (Status.UNIQUE, Status.CONFLICTING)]
+        flagged = sorted((c for c in claims if c.status in (Status.UNIQUE, Status.CONFLICTING)), key=priority)
         if not flagged:
             continue
         print(f"\n{comparison.outlets[a]}:")

@@ -7,7 +7,7 @@ import html
 import re
 from collections.abc import Iterable
 
-from .details import details_of
+from .claims import priority
 from .types import Claim, Comparison, Status
 
 STYLE = """
@@ -159,14 +159,6 @@ def side_by_side_html(comparison: Comparison, visible_statuses: set[Status] | No
     return STYLE + f'<div class="sc-grid" style="grid-template-columns:repeat({n},{width})">{cols}</div>'
 
 
-def _rank(claim: Claim) -> tuple[bool, bool, int]:
-    """Order of a unique claim in the digest: those on an unnamed source first, and in each
-    group those naming a person, place, figure or date before the rest (commentary, bare
-    quotes), in article order."""
-    d = details_of(claim.sentence.text)
-    return (not claim.unnamed_source, not (d.names or d.numbers or d.dates), claim.sentence.index)
-
-
 def unique_digest_html(comparison: Comparison, outlets: Iterable[int] | None = None) -> str:
     """The claims only one outlet carries, one box per outlet (most such claims first), each
     listed with those resting on an unnamed source first, then those naming a person, place,
@@ -175,7 +167,7 @@ def unique_digest_html(comparison: Comparison, outlets: Iterable[int] | None = N
     order = sorted(outlets if outlets is not None else range(len(comparison.articles)),
                    key=lambda a: -sum(c.status is Status.UNIQUE for c in comparison.claims[a]))
     for a in order:
-        unique = sorted((c for c in comparison.claims[a] if c.status is Status.UNIQUE), key=_rank)
+        unique = sorted((c for c in comparison.claims[a] if c.status is Status.UNIQUE), key=priority)
         if not unique:
             continue
         on_unnamed = sum(1 for c in unique if c.unnamed_source)

@@ -291,6 +291,20 @@ def test_seed_run_succeeds(seed_run):
     assert sorted(p.name for p in out.iterdir()) == ["summary.csv", "table.csv", "table.json"]
 
 
+def test_seed_run_lists_the_invented_claims_before_the_cut(seed_run):
+    """The terminal shows an outlet's first flagged claims: the seed's invented ones (the
+    whistleblower, the embezzlement sources, the re-election campaign) must be among them, not
+    in "... and N more"; those on unnamed sources lead."""
+    proc, _ = seed_run
+    block = proc.stdout[proc.stdout.index("\nseed-article:"):]
+    block = block[: block.index("\n\n")] if "\n\n" in block else block
+    lines = [line for line in block.splitlines()[1:] if line.startswith("  [")]
+    for phrase in ("whistleblower", "Sources close to the White House", "For Trump, the agreement"):  # re-election
+        assert any(phrase in line for line in lines), phrase
+    sourced = ["<- unnamed source:" in line for line in lines]
+    assert sourced == sorted(sourced, reverse=True) and sum(sourced) >= 5
+
+
 def test_seed_run_csv_has_the_documented_columns(seed_run):
     _, out = seed_run
     with (out / "table.csv").open(newline="", encoding="utf-8") as fh:
