@@ -164,6 +164,7 @@ else:
 
 # Sidebar: controls ----------------------------------------------------------------------
 defaults = Settings()
+THRESHOLD_KEYS = ("calibrate", "margin", "support", "conflict")
 st.sidebar.header("Outlets and thresholds")
 all_outlets = [a.outlet for a in articles]
 # Keyed by the story and its outlets, so that a new story starts with all of its outlets.
@@ -184,6 +185,9 @@ conflict = st.sidebar.slider("Minimum cosine before details are compared", 0.30,
                              key="conflict",
                              help="Two sentences at least this similar are read as the same claim, so a different "
                                   "number, date, time or name between them is a conflict.")
+if (calibrate, margin, support, conflict) != (defaults.calibrate, defaults.margin, defaults.support, defaults.conflict):
+    st.sidebar.button("Reset thresholds", help="Back to the defaults the evaluation was tuned on.",
+                      on_click=lambda: [st.session_state.pop(k, None) for k in THRESHOLD_KEYS])
 shown = st.sidebar.multiselect("Highlight", [s.value for s in Status], default=[s.value for s in Status], key="shown")
 unnamed_only = st.sidebar.checkbox("Only claims on unnamed sources", key="unnamed_only")
 model = model_from_env()
@@ -245,7 +249,8 @@ with tab_drill:
         st.warning("Adds: " + md("; ".join(claim.added)))
     if claim.unnamed_source:
         st.warning(f"Rests on an unnamed source: “{md(claim.unnamed_source)}”")
-    st.dataframe(match_table(comparison, claim), hide_index=True, width="stretch")
+    st.table(match_table(comparison, claim).style.format({"similarity": "{:.2f}"}),  # a table wraps the text
+             hide_index=True, border="horizontal")
 
 with tab_charts:
     st.plotly_chart(status_bars(summary), width="stretch")

@@ -100,6 +100,10 @@ def coverage_matrix(comparison: Comparison) -> pd.DataFrame:
     return pd.DataFrame(rows, index=index, columns=list(outlets))
 
 
+MATCH_KINDS = {"sentence": "a sentence", "window": "consecutive sentences", "clause": "part of a sentence"}
+"""What the best match in another outlet is, in words (a unit's ``kind``)."""
+
+
 def match_table(comparison: Comparison, claim: Claim) -> pd.DataFrame:
     """The drill-down of one sentence: its best match in each other outlet, best first, with
     the score, whether that outlet carries the claim, and any conflicting detail."""
@@ -111,11 +115,11 @@ def match_table(comparison: Comparison, claim: Claim) -> pd.DataFrame:
             "outlet": comparison.outlets[m.article],
             "similarity": round(m.similarity, 3),
             "carries it": "yes" if m.article in claim.supporting else "no",
-            "matched": m.kind,
+            "matched as": MATCH_KINDS.get(m.kind, m.kind),
             "best match": m.text,
             "conflict": "; ".join(f"{c.kind}: {c.mine} vs {c.theirs}" for c in claim.conflicts if c.article == m.article),
         })
-    return pd.DataFrame(rows, columns=["outlet", "similarity", "carries it", "matched", "best match", "conflict"])
+    return pd.DataFrame(rows, columns=["outlet", "similarity", "carries it", "conflict", "matched as", "best match"])
 
 
 def neutralise(value: object) -> object:

@@ -85,6 +85,16 @@ def test_the_other_side_of_a_conflict_and_what_a_carried_sentence_adds_are_in_vi
     assert 'data-status="shared"' in sentence and "sc-tag-add" in sentence
 
 
+def test_reset_thresholds_brings_back_the_defaults(app):
+    assert not [b for b in app.sidebar.button if b.label == "Reset thresholds"]  # nothing to reset
+    before = metric(app, "Unique")
+    app.sidebar.slider(key="margin").set_value(0.6).run()
+    assert metric(app, "Unique") != before
+    next(b for b in app.sidebar.button if b.label == "Reset thresholds").click().run()
+    assert app.sidebar.slider(key="margin").value == 0.38 and metric(app, "Unique") == before
+    assert not [b for b in app.sidebar.button if b.label == "Reset thresholds"]
+
+
 def test_the_margin_is_disabled_without_calibration(app):
     assert not app.sidebar.slider(key="margin").disabled
     app.sidebar.checkbox(key="calibrate").uncheck().run()
@@ -189,7 +199,7 @@ def test_drill_down_shows_matches_in_every_other_outlet(app):
     sb = app.main.selectbox[0]
     target = next(i for i in sb.options if "For Trump, the agreement" in str(i))
     sb.select(target).run()
-    df = app.dataframe[0].value
+    df = app.table[0].value
     assert len(df) == 4 and set(df["carries it"]) == {"no"}
 
 
