@@ -322,6 +322,13 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
     flat_units = [x for units_a in sentence_unit for x in units_a]
     flat_unit = np.array(flat_units, dtype=np.int64)
     arrays = DetailArrays(u_text)
+    # The figures each article gives, by value (every sentence's details are read below anyway):
+    # a figure is added only if no other article gives the same value, in any unit or wording.
+    art_values = [frozenset(v for u in units_a for v, _ in arrays.of(u).values) for units_a in sentence_unit]
+    value_df: dict[float, int] = {}
+    for vals in art_values:
+        for v in vals:
+            value_df[v] = value_df.get(v, 0) + 1
     for lo in range(0, len(flat), CLASSIFY_BLOCK):
         sids = np.arange(lo, min(len(flat), lo + CLASSIFY_BLOCK))
         c = _candidates(ev, sids, settings, t_sents, t_clauses, floor)
@@ -365,7 +372,8 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
             ci = ci_end
             crow = ev.clause_rows[a][s.index]
             out[a].append(_claim(ev, settings, a, s, crow, clause_best[cstarts[j] : cstarts[j + 1]],
-                                 matches, supporting, conflicts, group_of, n, arrays.of(own_unit)))
+                                 matches, supporting, conflicts, group_of, n, arrays.of(own_unit),
+                                 (value_df, art_values[a])))
     return tuple(tuple(claims) for claims in out)
 
 
@@ -380,8 +388,10 @@ def priority(claim: Claim) -> tuple[bool, bool, bool, int]:
 
 def _claim(ev: Evidence, settings: Settings, a: int, s: Sentence, crow: Sequence[int], clause_best: np.ndarray,
            matches: Matches, supporting: list[int], conflicts: list[Conflict],
-           group_of: dict[int, int], n: int, mine: details.Details) -> Claim:
-    """The verdict on one sentence from its matches, supporting outlets and conflicts."""
+           group_of: dict[int, int], n: int, mine: details.Details,
+           values: tuple[dict[float, int], frozenset[float]]) -> Claim:
+    """The verdict on one sentence from its matches, supporting outlets and conflicts
+    (``values``: how many articles give each figure, and the figures of this one)."""
     if supporting and novelty(ev, s, a) >= settings.novelty:
         # Its wording is found nowhere else: the embeddings matched the topic, not the claim.
         supporting = []
@@ -398,7 +408,7 @@ def _claim(ev: Evidence, settings: Settings, a: int, s: Sentence, crow: Sequence
         status = Status.PARTIAL
     added: tuple[str, ...] = ()
     if supporting and status is not Status.UNIQUE:
-        added = _added(s, crow, clause_best, ev, settings, a, mine)
+        added = _added(s, crow, clause_best, ev, settings, a, mine, values)
     # A copy of this article's own source is no independent support; copies of one
     # other source count once.
     if group_of:
@@ -414,10 +424,12 @@ def _claim(ev: Evidence, settings: Settings, a: int, s: Sentence, crow: Sequence
 
 
 def _added(s: Sentence, crow: Sequence[int], clause_best: np.ndarray, ev: Evidence,
-           settings: Settings, a: int, mine: details.Details) -> tuple[str, ...]:
+           settings: Settings, a: int, mine: details.Details,
+           values: tuple[dict[float, int], frozenset[float]]) -> tuple[str, ...]:
     """What a carried sentence adds: clauses with no counterpart in any other outlet that hold
-    words no other article uses, and figures or names that appear in no other article
-    (``mine``: the sentence's details)."""
+    words no other article uses, figures whose value no other article gives ("12%" and "12
+    percent" are one figure, "$40 million" and "40 passengers" two), and names that appear in
+    no other article (``mine``: the sentence's details; ``values`` as for ``_claim``)."""
     elsewhere = Elsewhere(ev, a)
     idf = ev.idf
     added: list[str] = []
@@ -431,12 +443,11 @@ def _added(s: Sentence, crow: Sequence[int], clause_best: np.ndarray, ev: Eviden
         if phrase not in covered:
             added.append(phrase)
     covered = " ".join(added)
-    for _, _, written in mine.numbers:
-        head = written.split()[0]
-        terms = details.content_terms(head)  # none for "a" in "a week": a figure only if written as one
-        if head not in covered and terms and not any(t in elsewhere for t in terms):
+    value_df, own_values = values
+    for value, _, written in mine.numbers:
+        if written.split()[0] not in covered and value_df.get(value, 0) - (value in own_values) <= 0:
             added.append(written)
-    covered_words = set(details.tokens(" ".join(added)))
+    covered_words = set(details.tokens(" ".join(added))) if added and mine.names else set()
     for name, _ in mine.names:
         if covered_words.issuperset(details.tokens(name)):  # "Colombo Sri Lanka" in "Colombo, Sri Lanka"
             continue

@@ -58,6 +58,8 @@ NOT_NAMES = frozenset(
     spokesperson mr mrs ms dr according after before when while however meanwhile under if""".split()
 )
 SLOT_WORDS = frozenset("for to from".split())
+ONE_NOT_A_NUMBER = frozenset("of that who which is was has had will would in to and or but".split())
+"""Words after which "one" is a pronoun, not a count ("one of the busiest", "one that")."""
 """Prepositions after which two different names fill the same slot ("bound for X")."""
 UNNAMED_SOURCE = re.compile(
     # (the look-ahead holds every alternative's first letter: it skips most positions at once)
@@ -73,8 +75,8 @@ UNNAMED_SOURCE = re.compile(
 )
 
 _TOKEN = re.compile(
-    r"\d{1,2}:\d{2}(?!\d)"  # a clock time, one token: "1:30" is no quantity 1 of "30"
-    r"|[$\u20ac\u00a3]?\d+(?:,\d{3})*(?:\.\d+)?%?"  # commas only group digits: "2019," is a year
+    r"(?:[01]?\d|2[0-4]):[0-5]\d(?![\d:])"  # a clock time, one token: "1:30" is no quantity 1 of "30"
+    r"|[$\u20ac\u00a3]?\d+(?:,\d{3}(?!\d))*(?:\.\d+)?%?"  # commas only group digits: "2019," is a year
     r"|[A-Za-z\u00c0-\u024f][\w\u2019'-]*|[$\u20ac\u00a3%]"
 )
 
@@ -154,10 +156,15 @@ def novel_phrases(text: str, elsewhere: Container[str], idf: dict[str, float], m
     if not any(t not in elsewhere and idf.get(t, 0.0) >= min_idf for t in terms):
         return []  # no novel word at all (the common case): no run
     spans = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(text)]
+
+    def broken(k: int) -> bool:  # punctuation between token k - 1 and token k
+        gap = text[spans[k - 1][1]:spans[k][0]]
+        return gap != " " and _PHRASE_BREAK.search(gap) is not None
+
     runs: list[tuple[int, int, int]] = []  # first and last token of a run, its novel terms
     current: list[int] | None = None
-    for k, (start, _, tok) in enumerate(spans):
-        if current is not None and _PHRASE_BREAK.search(text, spans[k - 1][1], start):
+    for k, (_, _, tok) in enumerate(spans):
+        if current is not None and broken(k):
             # A run stays inside its clause; one that runs up to the punctuation ("during a
             # press conference, describing ...") needs one novel word less.
             runs.append((current[0], current[1], current[2] + (current[1] == k - 1)))
@@ -180,17 +187,22 @@ def novel_phrases(text: str, elsewhere: Container[str], idf: dict[str, float], m
         if n < min_terms:
             continue
         nxt = last + 1
-        if (spans[last][2][0] in _NUMBER_START and nxt < len(spans) and spans[nxt][2][0].isalpha()
-                and not _PHRASE_BREAK.search(text, spans[last][1], spans[nxt][0])):
+        number, unit = spans[last][2], spans[nxt][2] if nxt < len(spans) else ""
+        if (number[0] in _NUMBER_START and unit[:1].islower() and _term(unit) and not broken(nxt)
+                and not (number.isdigit() and len(number) == 4 and 1800 <= int(number) <= 2100)):
             last = nxt  # a figure keeps its unit: "down nearly 15 percent", not "down nearly 15"
         out.append(text[spans[first][0]:spans[last][1]])
     return out
 
 
 def name_terms(name: str) -> frozenset[str]:
-    """The content terms of a name, and of the capitalised parts of its hyphenated words:
-    "Taiwan-based" also gives "taiwan", "Asia-Europe" "asia" and "europe"."""
-    parts = [p for tok in tokens(name) if "-" in tok for p in tok.split("-") if p[:1].isupper()]
+    """The content terms of a name, and of the capitalised parts of a hyphenated word that is a
+    compound ("Taiwan-based", "Ukrainian-made") or the whole name ("Asia-Europe"): "Taiwan-based"
+    also gives "taiwan". "Jean-Luc Picard" gives no "jean", which would tie it to any Jean."""
+    toks = tokens(name)
+    parts = [p for tok in toks if "-" in tok
+             and (len(toks) == 1 or any(p[:1].islower() for p in tok.split("-")))
+             for p in tok.split("-") if p[:1].isupper() and len(p) > 2]
     return content_terms(name) | content_terms(" ".join(parts))
 
 
@@ -218,7 +230,7 @@ def numbers(text: str) -> tuple[tuple[float, str, str], ...]:
             if value is not None and _is_date_number(toks, i, value):
                 i += 1
                 continue
-        elif low in NUMBER_WORDS and not (low == "one" and i + 1 < len(toks) and toks[i + 1].lower() in STOPWORDS):
+        elif low in NUMBER_WORDS and not (low == "one" and i + 1 < len(toks) and toks[i + 1].lower() in ONE_NOT_A_NUMBER):
             value = float(NUMBER_WORDS[low])  # "one of the busiest", "one that" are no quantity
         elif low in ("a", "an") and i + 1 < len(toks) and _singular(toks[i + 1].lower()) in TIME_UNITS:
             value = 1.0
@@ -472,18 +484,16 @@ def _compare(one: Details, two: Details, mine: str, theirs: str, titles_only: bo
             found.append(("number", w1, w2))
             break
     if d1 and d2:
-        for kind_test in _DATE_KINDS:
+        for kind_test in _DATE_KINDS[:3]:
             a = {d for d in d1 if kind_test(d)}
             b = {d for d in d2 if kind_test(d)}
-            if not (a and b):
-                continue
-            if kind_test is _DATE_KINDS[3]:
-                if not (a <= b or b <= a):  # "out at 4:09, back at 5:27" vs "out at 6:09, back at 5:27"
-                    found.append(("time", _date_label(min(a - b)), _date_label(min(b - a))))
-                    break
-            elif not (a & b):
+            if a and b and not (a & b):
                 found.append(("date", _date_label(sorted(a)[0]), _date_label(sorted(b)[0])))
                 break
+        a = {d for d in d1 if ":" in d}
+        b = {d for d in d2 if ":" in d}
+        if a and b and not (a <= b or b <= a):  # "out at 4:09, back at 5:27" vs "out at 6:09, back at 5:27"
+            found.append(("time", _date_label(min(a - b)), _date_label(min(b - a))))
     if names_differ:
         found.extend(c[:3] for c in _name_conflicts(names1, names2, mine, theirs)[:1])
     if bool(neg1) != bool(neg2):

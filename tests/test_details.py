@@ -38,6 +38,19 @@ def test_clock_times_are_times_not_quantities():
 def test_one_of_is_no_quantity():
     assert not details.numbers("Baltimore is one of the busiest ports.")
     assert [(v, u) for v, u, _ in details.numbers("One worker died.")] == [(1.0, "worker")]
+    # "one new case" is a count: it still conflicts with "two new cases"
+    assert [k for k, _, _ in details.conflicts("One new case was reported.", "Two new cases were reported.")] == ["number"]
+
+
+def test_ratios_and_malformed_groups_are_no_clock_times():
+    assert details.tokens("a 60:40 split, 10:30:15 UTC, 99:99") == (
+        "a", "60", "40", "split", "10", "30", "15", "UTC", "99", "99")
+    assert "1,234" not in details.tokens("1,2345 people")  # a comma groups exactly three digits
+
+
+def test_a_date_conflict_does_not_hide_a_time_conflict():
+    found = details.conflicts("It happened at 9:00 on Monday.", "It happened at 9:30 on Tuesday.")
+    assert [k for k, _, _ in found] == ["date", "time"]
 
 
 def test_a_figure_is_one_term_however_written():
@@ -49,6 +62,7 @@ def test_name_terms_read_hyphenated_names_by_their_parts():
     assert details.name_terms("Taiwan-based") >= {"taiwan"}
     assert details.name_terms("Asia-Europe") >= {"asia", "europe"}
     assert details.name_terms("el-Sisi") >= {"el-sisi"}  # as the other articles' terms hold it
+    assert "jean" not in details.name_terms("Jean-Luc Picard")  # a given name is no compound
 
 
 def test_novel_phrases_stay_inside_a_clause_and_keep_a_figures_unit():
@@ -65,6 +79,11 @@ def test_novel_phrases_stay_inside_a_clause_and_keep_a_figures_unit():
     got = details.novel_phrases("He hinted at a megadeal during a press conference, describing it.", elsewhere, idf)
     assert got == ["press conference"]
     assert details.novel_phrases("A press conference was describing it.", elsewhere, idf) == []
+    # a figure's unit is a content word after it, not a stopword, a name or a year's next word
+    idf2 = {t: 3.0 for t in details.content_terms("gunman killed 15 founded Reyes 2019")}
+    assert details.novel_phrases("The gunman killed 15 when police came.", set(), idf2) == ["gunman killed 15"]
+    assert details.novel_phrases("It was founded by Reyes in 2019 then sold.", set(), idf2) == [
+        "founded by Reyes in 2019"]
 
 
 def test_number_conflict_same_unit():

@@ -141,6 +141,23 @@ def test_added_lists_no_fragment_or_detail_found_elsewhere(evidence, story, outl
     assert not [a for a in _added_of(evidence, story, outlet, span) if piece in a]
 
 
+def test_added_figures_are_told_apart_by_value(encoder):
+    """A figure is added when no other article gives its value: "$40 million" is not covered
+    by another outlet's "40 passengers", and a one-digit "7 people" counts too."""
+    from compare import Article, compare_story
+
+    arts = [
+        Article("A", "The ferry operator was fined $40 million over the sinking. The storm killed 7 people in the town."),
+        Article("B", "The ferry operator was fined over the sinking. The ferry carried 40 passengers. "
+                     "The storm killed people in the town."),
+        Article("C", "Regulators fined the ferry operator over the sinking. The storm killed people in the town."),
+    ]
+    comp = compare_story(arts, encoder=encoder, story="figures")
+    fine, storm = comp.claims[0]
+    assert fine.status is not Status.UNIQUE and "$40 million" in fine.added
+    assert storm.status is not Status.UNIQUE and "7 people" in storm.added
+
+
 def _seed_claims(evidence):
     story, ev = evidence[SEED_STORY.name]
     comp = compare_evidence(ev, Settings(), story.name)
