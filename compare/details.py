@@ -142,7 +142,12 @@ def content_terms(text: str) -> frozenset[str]:
 
 _NUMBER_START = frozenset("0123456789$\u20ac\u00a3")
 _PHRASE_BREAK = re.compile(r"[,;:()\u2013\u2014]|\s-\s")
-"""Punctuation between two words that ends a novel phrase."""
+"""Punctuation between two words that ends a novel phrase or a name."""
+
+
+def _gap_breaks(gap: str) -> bool:
+    """Whether the text between two tokens holds such punctuation (most gaps are one space)."""
+    return gap != " " and _PHRASE_BREAK.search(gap) is not None
 
 
 def novel_phrases(text: str, elsewhere: Container[str], idf: dict[str, float], min_idf: float = 1.5,
@@ -158,8 +163,7 @@ def novel_phrases(text: str, elsewhere: Container[str], idf: dict[str, float], m
     spans = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(text)]
 
     def broken(k: int) -> bool:  # punctuation between token k - 1 and token k
-        gap = text[spans[k - 1][1]:spans[k][0]]
-        return gap != " " and _PHRASE_BREAK.search(gap) is not None
+        return _gap_breaks(text[spans[k - 1][1]:spans[k][0]])
 
     runs: list[tuple[int, int, int]] = []  # first and last token of a run, its novel terms
     current: list[int] | None = None
@@ -317,20 +321,27 @@ TITLES = frozenset(
 def names(text: str) -> tuple[tuple[str, str], ...]:
     """Capitalised names, as ``(name, word before it)``. A title ("Archbishop", "Minister")
     is not part of the name but the word before it, so "Archbishop A" and "Archbishop B" fill
-    the same slot; a capitalised word opening the text counts only after a title."""
+    the same slot; a capitalised word opening the text counts only after a title. A name
+    ends at punctuation ("Mexico, Guatemala" are two), and a name after punctuation has no
+    word before it."""
     toks = tokens(text)
+    spans = [m.span() for m in _TOKEN.finditer(text)]
+    # broken[k]: punctuation between token k - 1 and token k
+    broken = [k > 0 and _gap_breaks(text[spans[k - 1][1]:spans[k][0]]) for k in range(len(spans))]
     out: list[tuple[str, str]] = []
     i = 0
     while i < len(toks):
         t = toks[i]
-        if fold(t) in TITLES and i + 1 < len(toks) and toks[i + 1][:1].isupper() and fold(toks[i + 1]) not in NOT_NAMES:
+        if (fold(t) in TITLES and i + 1 < len(toks) and toks[i + 1][:1].isupper() and fold(toks[i + 1]) not in NOT_NAMES
+                and not broken[i + 1]):
             i += 1
             continue
-        prev = toks[i - 1] if i else ""
+        prev = toks[i - 1] if i and not broken[i] else ""
         after_title = fold(prev) in TITLES
         if (i > 0 or after_title) and t[:1].isupper() and fold(t) not in NOT_NAMES and fold(t) not in TITLES and len(t) > 1:
             j = i
-            while j + 1 < len(toks) and toks[j + 1][:1].isupper() and fold(toks[j + 1]) not in NOT_NAMES:
+            while (j + 1 < len(toks) and toks[j + 1][:1].isupper() and fold(toks[j + 1]) not in NOT_NAMES
+                   and not broken[j + 1]):
                 j += 1
             out.append((" ".join(toks[i : j + 1]), prev.lower()))
             i = j + 1

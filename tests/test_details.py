@@ -101,6 +101,16 @@ def test_weekday_conflict():
     assert ("date", "Tuesday", "Wednesday") in out
 
 
+def test_a_name_ends_at_punctuation():
+    # "Mexico, Guatemala, Honduras" was one name, and "Colombo, Sri Lanka" could not be found
+    # in its sentence to be marked
+    got = details.names("The workers came from Mexico, Guatemala, Honduras and El Salvador.")
+    assert [n for n, _ in got] == ["Mexico", "Guatemala", "Honduras", "El Salvador"]
+    assert dict(got)["Guatemala"] == ""  # after a comma: no slot word
+    assert details.conflicts("It was bound for Singapore.", "It was bound for Colombo, Sri Lanka.") == [
+        ("name", "Singapore", "Colombo")]
+
+
 def test_name_conflict_needs_the_same_slot():
     out = details.conflicts("The ship was bound for Singapore.", "The ship was bound for Colombo.")
     assert out and out[0][0] == "name"
