@@ -14,6 +14,7 @@ import streamlit as st
 
 from compare import Article, CompareError, Settings, Status, compare_evidence, list_stories, load_story, save_story
 from compare.charts import coverage_heatmap, pair_similarity, status_bars
+from compare.claims import thresholds
 from compare.corpus import article_from_bytes, corpora_dir, make_article
 from compare.embed import get_encoder, model_from_env
 from compare.fetch import fetch_article
@@ -249,8 +250,18 @@ with tab_drill:
         st.warning("Adds: " + md("; ".join(claim.added)))
     if claim.unnamed_source:
         st.warning(f"Rests on an unnamed source: “{md(claim.unnamed_source)}”")
-    st.table(match_table(comparison, claim).style.format({"similarity": "{:.2f}"}),  # a table wraps the text
+    t_sents, _ = thresholds(ev, settings)
+    needed = [max(settings.support, float(t)) for t in t_sents[claim.sentence.article]]
+    table_rows = match_table(comparison, claim, needed)
+    if claim.status is Status.UNIQUE and len(table_rows):
+        top = table_rows.iloc[0]
+        st.caption(md(f"No other outlet reached its bar: the closest is {top['outlet']} at {top['similarity']:.2f} "
+                      f"(needed {top['needed']:.2f})."))
+    st.table(table_rows.style.format({"similarity": "{:.2f}", "needed": "{:.2f}"}),  # a table wraps the text
              hide_index=True, border="horizontal")
+    st.caption("needed: the cosine a whole-sentence match needs from that outlet, the pair's background plus the "
+               "margin (at least the minimum). A matching clause, or rare words both share, can carry a claim "
+               "below it; a sentence none of whose clauses comes near needs 0.10 more.")
 
 with tab_charts:
     st.plotly_chart(status_bars(summary), width="stretch")

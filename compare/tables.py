@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -104,9 +105,10 @@ MATCH_KINDS = {"sentence": "a sentence", "window": "consecutive sentences", "cla
 """What the best match in another outlet is, in words (a unit's ``kind``)."""
 
 
-def match_table(comparison: Comparison, claim: Claim) -> pd.DataFrame:
+def match_table(comparison: Comparison, claim: Claim, needed: Sequence[float] | None = None) -> pd.DataFrame:
     """The drill-down of one sentence: its best match in each other outlet, best first, with
-    the score, whether that outlet carries the claim, and any conflicting detail."""
+    the score, whether that outlet carries the claim, and any conflicting detail. ``needed``
+    (per article) adds the cosine a whole-sentence match needs from each outlet."""
     import pandas as pd
 
     rows = []
@@ -114,12 +116,15 @@ def match_table(comparison: Comparison, claim: Claim) -> pd.DataFrame:
         rows.append({
             "outlet": comparison.outlets[m.article],
             "similarity": round(m.similarity, 3),
+            **({"needed": round(float(needed[m.article]), 3)} if needed is not None else {}),
             "carries it": "yes" if m.article in claim.supporting else "no",
             "matched as": MATCH_KINDS.get(m.kind, m.kind),
             "best match": m.text,
             "conflict": "; ".join(f"{c.kind}: {c.mine} vs {c.theirs}" for c in claim.conflicts if c.article == m.article),
         })
-    return pd.DataFrame(rows, columns=["outlet", "similarity", "carries it", "conflict", "matched as", "best match"])
+    columns = ["outlet", "similarity", *(["needed"] if needed is not None else []), "carries it", "conflict",
+               "matched as", "best match"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def neutralise(value: object) -> object:

@@ -201,6 +201,10 @@ def test_drill_down_shows_matches_in_every_other_outlet(app):
     sb.select(target).run()
     df = app.table[0].value
     assert len(df) == 4 and set(df["carries it"]) == {"no"}
+    # why it is unique: each outlet's bar, at least the minimum cosine, and the closest miss named
+    assert (df["needed"] >= 0.55).all() and (df["similarity"] < df["needed"]).all()
+    assert any("No other outlet reached its bar" in c.value and df["outlet"].iloc[0] in c.value.replace("\\", "")
+               for c in app.caption)
 
 
 def test_a_built_story_can_be_saved_renamed_and_reloaded(app, tmp_path):
