@@ -159,12 +159,12 @@ def side_by_side_html(comparison: Comparison, visible_statuses: set[Status] | No
     return STYLE + f'<div class="sc-grid" style="grid-template-columns:repeat({n},{width})">{cols}</div>'
 
 
-def unique_digest_html(comparison: Comparison, outlets: Iterable[int] | None = None) -> str:
+def unique_digest_html(comparison: Comparison) -> str:
     """The claims only one outlet carries, one box per outlet (most such claims first), each
     listed with those resting on an unnamed source first, then those naming a person, place,
     figure or date: what a fact-checker reads first. Empty when no outlet has one."""
     boxes = []
-    order = sorted(outlets if outlets is not None else range(len(comparison.articles)),
+    order = sorted(range(len(comparison.articles)),
                    key=lambda a: -sum(c.status is Status.UNIQUE for c in comparison.claims[a]))
     for a in order:
         unique = sorted((c for c in comparison.claims[a] if c.status is Status.UNIQUE), key=priority)

@@ -46,7 +46,7 @@ from compare.corpus import (
     save_story,
 )
 from compare.embed import CachedEncoder, EmbeddingCache, text_key
-from compare.render import STYLE, article_html, legend_html, side_by_side_html
+from compare.render import STYLE, article_html, legend_html, side_by_side_html, unique_digest_html
 from compare.segment import segment
 from compare.tables import DIVERGENCE_COLUMNS, FORMULA_PREFIXES, divergence_table, write_csv
 from compare.types import Article, Claim, CompareError, Comparison, Conflict, Match, Settings, Status
@@ -85,8 +85,8 @@ def build_comparison(specs, mine: str = "", added: str = "", unnamed: str = "", 
                       settings=Settings(), model="fake")
 
 
-ALLOWED_TAGS = {"style", "div", "span", "h4", "b"}
-ALLOWED_ATTRS = {"class", "style", "data-status", "title", "data-outlet"}
+ALLOWED_TAGS = {"style", "div", "span", "h4", "h5", "b", "ol", "li"}
+ALLOWED_ATTRS = {"class", "style", "data-status", "title", "data-outlet", "data-digest", "data-sentence"}
 
 
 class _Collector(html.parser.HTMLParser):
@@ -197,6 +197,17 @@ def test_render_payload_in_details_and_tooltips_is_inert(where):
     assert_inert(out, [payload])
     if where == "conflict":
         assert '<span class="sc-conf">' + html.escape(payload) + "</span>" in out  # highlighted, escaped
+
+
+@pytest.mark.parametrize("name", ["script", "img-onerror", "attribute-breakout", "markdown-link"])
+def test_the_digest_of_unique_claims_is_inert(name):
+    payload = PAYLOADS[name]
+    # the third sentence (k = 2) is the unique one: its text, source phrase and outlet all carry it
+    cmp = build_comparison([(payload, f"Zero one. Shared two. Unique {payload} three. Four.", "", ""),
+                            ("Beta", "Other text. More text.", "", "")], unnamed=payload)
+    out = unique_digest_html(cmp)
+    assert 'data-digest="' in out
+    assert_inert(out, [payload])
 
 
 def test_render_dimmed_and_filtered_views_stay_inert():
