@@ -325,23 +325,28 @@ def names(text: str) -> tuple[tuple[str, str], ...]:
     ends at punctuation ("Mexico, Guatemala" are two), and a name after punctuation has no
     word before it."""
     toks = tokens(text)
-    spans = [m.span() for m in _TOKEN.finditer(text)]
-    # broken[k]: punctuation between token k - 1 and token k
-    broken = [k > 0 and _gap_breaks(text[spans[k - 1][1]:spans[k][0]]) for k in range(len(spans))]
+    ends, pos = [], 0
+    for tok in toks:  # no character that can start a token is ever between tokens: find is exact
+        pos = text.find(tok, pos) + len(tok)
+        ends.append(pos)
+
+    def broken(k: int) -> bool:  # punctuation between token k - 1 and token k
+        return k > 0 and _gap_breaks(text[ends[k - 1]:ends[k] - len(toks[k])])
+
     out: list[tuple[str, str]] = []
     i = 0
     while i < len(toks):
         t = toks[i]
         if (fold(t) in TITLES and i + 1 < len(toks) and toks[i + 1][:1].isupper() and fold(toks[i + 1]) not in NOT_NAMES
-                and not broken[i + 1]):
+                and not broken(i + 1)):
             i += 1
             continue
-        prev = toks[i - 1] if i and not broken[i] else ""
+        prev = toks[i - 1] if i and not broken(i) else ""
         after_title = fold(prev) in TITLES
         if (i > 0 or after_title) and t[:1].isupper() and fold(t) not in NOT_NAMES and fold(t) not in TITLES and len(t) > 1:
             j = i
             while (j + 1 < len(toks) and toks[j + 1][:1].isupper() and fold(toks[j + 1]) not in NOT_NAMES
-                   and not broken[j + 1]):
+                   and not broken(j + 1)):
                 j += 1
             out.append((" ".join(toks[i : j + 1]), prev.lower()))
             i = j + 1
