@@ -337,6 +337,9 @@ def names(text: str) -> tuple[tuple[str, str], ...]:
     i = 0
     while i < len(toks):
         t = toks[i]
+        if not t[:1].isupper():  # (what the rest does with such a word: pass it)
+            i += 1
+            continue
         if (fold(t) in TITLES and i + 1 < len(toks) and toks[i + 1][:1].isupper() and fold(toks[i + 1]) not in NOT_NAMES
                 and not broken(i + 1)):
             i += 1
