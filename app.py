@@ -188,7 +188,9 @@ conflict = st.sidebar.slider("Minimum cosine before details are compared", 0.30,
                                   "number, date, time or name between them is a conflict.")
 if (calibrate, margin, support, conflict) != (defaults.calibrate, defaults.margin, defaults.support, defaults.conflict):
     st.sidebar.button("Reset thresholds", help="Back to the defaults the evaluation was tuned on.",
-                      on_click=lambda: [st.session_state.pop(k, None) for k in THRESHOLD_KEYS])
+                      on_click=lambda: st.session_state.update(  # the widgets' own values, so they show it
+                          calibrate=defaults.calibrate, margin=defaults.margin, support=defaults.support,
+                          conflict=defaults.conflict))
 shown = st.sidebar.multiselect("Highlight", [s.value for s in Status], default=[s.value for s in Status], key="shown")
 unnamed_only = st.sidebar.checkbox("Only claims on unnamed sources", key="unnamed_only")
 model = model_from_env()
@@ -229,7 +231,11 @@ with tab_side:
     digest = unique_digest_html(comparison)
     if digest:
         n_unique = int(counts.get(Status.UNIQUE.value, 0))
-        with st.expander(f"Claims only one outlet carries: {n_unique}, those on unnamed sources first", expanded=True):
+        n_unnamed = sum(1 for claims in comparison.claims for c in claims
+                        if c.status is Status.UNIQUE and c.unnamed_source)
+        title = f"Claims only one outlet carries: {n_unique}" + (
+            f", the {n_unnamed} on unnamed sources first" if n_unnamed else "")
+        with st.expander(title, expanded=True):
             st.html(digest)
     st.html(legend_html())
     st.html(side_by_side_html(comparison, {Status(s) for s in shown}, unnamed_only))
@@ -255,13 +261,20 @@ with tab_drill:
     table_rows = match_table(comparison, claim, needed)
     if claim.status is Status.UNIQUE and len(table_rows):
         top = table_rows.iloc[0]
-        st.caption(md(f"No other outlet reached its bar: the closest is {top['outlet']} at {top['similarity']:.2f} "
-                      f"(needed {top['needed']:.2f})."))
+        if top["similarity"] < top["needed"]:
+            st.caption(md(f"No other outlet reached its bar: the closest is {top['outlet']} at "
+                          f"{top['similarity']:.2f} (needed {top['needed']:.2f})."))
+        else:  # the novelty check: the topic matched, the claim's wording is found nowhere else
+            st.caption(md(f"{top['outlet']} matches it at {top['similarity']:.2f}, above its bar, but most of "
+                          "this sentence's distinctive words appear in no other outlet: the match is on the "
+                          "topic, not the claim, so it counts as unique."))
     st.table(table_rows.style.format({"similarity": "{:.2f}", "needed": "{:.2f}"}),  # a table wraps the text
              hide_index=True, border="horizontal")
-    st.caption("needed: the cosine a whole-sentence match needs from that outlet, the pair's background plus the "
-               "margin (at least the minimum). A matching clause, or rare words both share, can carry a claim "
-               "below it; a sentence none of whose clauses comes near needs 0.10 more.")
+    st.caption("needed: the cosine a whole-sentence match needs from that outlet: "
+               + ("the pair's background plus the margin (at least the minimum)" if settings.calibrate
+                  else "the minimum cosine (calibration is off)")
+               + ". A matching clause, or rare words both share, can carry a claim below it; a sentence none of "
+                 "whose clauses comes near needs 0.10 more.")
 
 with tab_charts:
     st.plotly_chart(status_bars(summary), width="stretch")

@@ -12,8 +12,8 @@ from .types import Claim, Comparison, Status
 
 STYLE = """
 <style>
-.sc-grid{display:grid;gap:12px;overflow:auto;max-height:78vh;padding-bottom:6px}
-.sc-col{border:1px solid #ddd;border-radius:8px;padding:10px 12px;background:#fff;min-width:190px}
+.sc-grid{display:grid;gap:10px;overflow:auto;max-height:78vh;padding-bottom:6px}
+.sc-col{border:1px solid #ddd;border-radius:8px;padding:10px 12px;background:#fff;min-width:170px}
 .sc-col h4{margin:0 0 2px 0;font-size:1.0rem}
 .sc-meta{color:#666;font-size:.78rem;margin-bottom:8px}
 .sc-body{font-size:.88rem;line-height:1.45;white-space:pre-wrap;color:#222}
@@ -35,7 +35,7 @@ STYLE = """
 .sc-digest-col h5{margin:0 0 4px 0;font-size:.92rem}
 .sc-digest-col ol{margin:0;padding-left:1.3em;font-size:.84rem;line-height:1.35}
 .sc-digest-col li{margin-bottom:3px}
-.sc-clamp{display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden}
+.sc-clamp{display:-webkit-box;-webkit-line-clamp:3;-webkit-box-orient:vertical;overflow:hidden}
 .sc-n{color:#666;font-size:.75rem}
 .sc-legend span{display:inline-block;margin-right:14px;padding:1px 6px;border-radius:3px;font-size:.85rem}
 </style>
@@ -69,6 +69,8 @@ def legend_html() -> str:
     parts = [f'<span class="sc-s sc-{s.value}">{html.escape(LABELS[s])}</span>' for s in Status]
     parts.append('<span class="sc-added">dotted: detail no other outlet has</span>')
     parts.append('<span><span class="sc-conf">detail</span> the conflicting figure, date, time or name</span>')
+    parts.append('<span><span class="sc-tag sc-tag-add">ADDS</span> carried, with a detail only this outlet has</span>')
+    parts.append('<span><span class="sc-vs">[kind: this vs that (outlet)]</span> the other side of a conflict</span>')
     return STYLE + '<div class="sc-legend">' + "".join(parts) + "</div>"
 
 
@@ -106,7 +108,13 @@ def sentence_html(claim: Claim, comparison: Comparison, visible: bool = True) ->
     notes = ""
     if claim.conflicts:  # the other side in view, not only in the tooltip
         more = f" +{len(claim.conflicts) - 1} more" if len(claim.conflicts) > 1 else ""
-        notes += f' <span class="sc-vs">[{html.escape(claim.conflicts[0].describe(comparison.outlets))}{more}]</span>'
+        first = claim.conflicts[0]
+        said = first.describe(comparison.outlets)
+        if first.kind == "negation":  # not "(affirmative) vs not"
+            other = comparison.outlets[first.article]
+            said = (f"negation: {other} says \u201c{first.theirs}\u201d" if first.mine == "(affirmative)"
+                    else f"negation: this says \u201c{first.mine}\u201d, {other} does not")
+        notes += f' <span class="sc-vs">[{html.escape(said)}{more}]</span>'
     if claim.unnamed_source:
         notes += f' <span class="sc-src">[unnamed source: {html.escape(claim.unnamed_source)}]</span>'
     cls = f"sc-s sc-{claim.status.value}" + ("" if visible else " sc-dim")
@@ -152,10 +160,10 @@ def article_html(comparison: Comparison, a: int, visible_statuses: set[Status] |
 def side_by_side_html(comparison: Comparison, visible_statuses: set[Status] | None = None,
                       unnamed_only: bool = False) -> str:
     """All outlets in columns, in a box that scrolls both ways inside the window (five columns
-    fit a 1,400-pixel window; more scroll sideways)."""
+    fit a 1,400-pixel window beside the sidebar; more scroll sideways)."""
     n = len(comparison.articles)
     cols = "".join(article_html(comparison, a, visible_statuses, unnamed_only) for a in range(n))
-    width = "minmax(190px,1fr)" if n <= 5 else "300px"
+    width = "minmax(170px,1fr)" if n <= 5 else "300px"
     return STYLE + f'<div class="sc-grid" style="grid-template-columns:repeat({n},{width})">{cols}</div>'
 
 
@@ -172,7 +180,7 @@ def unique_digest_html(comparison: Comparison) -> str:
             continue
         on_unnamed = sum(1 for c in unique if c.unnamed_source)
         items = []
-        for c in unique:  # two lines each, the whole sentence on hover
+        for c in unique:  # three lines each, the whole sentence on hover
             src = (f'<span class="sc-src">[unnamed source: {html.escape(c.unnamed_source)}]</span> '
                    if c.unnamed_source else "")
             items.append(f'<li data-sentence="{c.sentence.index}" title="{html.escape(c.sentence.text, quote=True)}">'
