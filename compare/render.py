@@ -31,7 +31,7 @@ STYLE = """
 .sc-src{font-size:.7rem;color:#8a1c2b;font-style:italic}
 .sc-vs{font-size:.7rem;color:#5a2d78;font-style:italic}
 .sc-digest{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:10px;margin:4px 0 12px 0;align-items:start}
-.sc-digest-col{border:1px solid #e3a1aa;border-radius:8px;padding:8px 10px;background:#fff7f8;max-height:330px;overflow-y:auto}
+.sc-digest-col{border:1px solid #e3a1aa;border-radius:8px;padding:8px 10px;background:#fff7f8;max-height:400px;overflow-y:auto}
 .sc-digest-col h5{margin:0 0 4px 0;font-size:.92rem}
 .sc-digest-col ol{margin:0;padding-left:1.3em;font-size:.84rem;line-height:1.35}
 .sc-digest-col li{margin-bottom:3px}
