@@ -14,7 +14,7 @@ import streamlit as st
 
 from compare import Article, CompareError, Settings, Status, compare_evidence, list_stories, load_story, save_story
 from compare.charts import coverage_heatmap, pair_similarity, status_bars
-from compare.claims import thresholds
+from compare.claims import sentence_bars
 from compare.corpus import article_from_bytes, corpora_dir, make_article
 from compare.embed import get_encoder, model_from_env
 from compare.fetch import fetch_article
@@ -165,7 +165,6 @@ else:
 
 # Sidebar: controls ----------------------------------------------------------------------
 defaults = Settings()
-THRESHOLD_KEYS = ("calibrate", "margin", "support", "conflict")
 st.sidebar.header("Outlets and thresholds")
 all_outlets = [a.outlet for a in articles]
 # Keyed by the story and its outlets, so that a new story starts with all of its outlets.
@@ -256,9 +255,7 @@ with tab_drill:
         st.warning("Adds: " + md("; ".join(claim.added)))
     if claim.unnamed_source:
         st.warning(f"Rests on an unnamed source: “{md(claim.unnamed_source)}”")
-    t_sents, _ = thresholds(ev, settings)
-    needed = [max(settings.support, float(t)) for t in t_sents[claim.sentence.article]]
-    table_rows = match_table(comparison, claim, needed)
+    table_rows = match_table(comparison, claim, sentence_bars(ev, settings)[claim.sentence.article])
     if claim.status is Status.UNIQUE and len(table_rows):
         top = table_rows.iloc[0]
         if top["similarity"] < top["needed"]:

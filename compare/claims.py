@@ -7,6 +7,7 @@ in ``Settings``, so moving a threshold re-classifies without touching the model 
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -77,6 +78,13 @@ def thresholds(ev: Evidence, settings: Settings) -> tuple[np.ndarray, np.ndarray
         return flat, flat
     med = np.minimum(ev.background, BACKGROUND_CAP)
     return med + settings.margin, np.maximum(settings.support, med + settings.clause_margin)
+
+
+def sentence_bars(ev: Evidence, settings: Settings) -> np.ndarray:
+    """(n, n): the cosine a whole-sentence match of article ``a`` needs from article ``b``, the
+    pair's threshold and never below ``support`` (what ``_candidates`` asks before a clause match,
+    the lexical bonus or the clause slack move it), for showing why a claim is carried or not."""
+    return np.maximum(settings.support, thresholds(ev, settings)[0])
 
 
 class Elsewhere:
@@ -325,10 +333,7 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
     # The figures each article gives, by value (every sentence's details are read below anyway):
     # a figure is added only if no other article gives the same value, in any unit or wording.
     art_values = [frozenset(v for u in units_a for v, _ in arrays.of(u).values) for units_a in sentence_unit]
-    value_df: dict[float, int] = {}
-    for vals in art_values:
-        for v in vals:
-            value_df[v] = value_df.get(v, 0) + 1
+    value_df = Counter(v for vals in art_values for v in vals)
     for lo in range(0, len(flat), CLASSIFY_BLOCK):
         sids = np.arange(lo, min(len(flat), lo + CLASSIFY_BLOCK))
         c = _candidates(ev, sids, settings, t_sents, t_clauses, floor)

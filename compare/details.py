@@ -58,9 +58,9 @@ NOT_NAMES = frozenset(
     spokesperson mr mrs ms dr according after before when while however meanwhile under if""".split()
 )
 SLOT_WORDS = frozenset("for to from".split())
+"""Prepositions after which two different names fill the same slot ("bound for X")."""
 ONE_NOT_A_NUMBER = frozenset("of that who which is was has had will would in to and or but".split())
 """Words after which "one" is a pronoun, not a count ("one of the busiest", "one that")."""
-"""Prepositions after which two different names fill the same slot ("bound for X")."""
 UNNAMED_SOURCE = re.compile(
     # (the look-ahead holds every alternative's first letter: it skips most positions at once)
     r"\b(?=[adioprstuw])(?:sources?\s+(?:close\s+to|familiar\s+with|say|said|told|within|inside|in\b)|"
@@ -204,9 +204,11 @@ def name_terms(name: str) -> frozenset[str]:
     compound ("Taiwan-based", "Ukrainian-made") or the whole name ("Asia-Europe"): "Taiwan-based"
     also gives "taiwan". "Jean-Luc Picard" gives no "jean", which would tie it to any Jean."""
     toks = tokens(name)
-    parts = [p for tok in toks if "-" in tok
-             and (len(toks) == 1 or any(p[:1].islower() for p in tok.split("-")))
-             for p in tok.split("-") if p[:1].isupper() and len(p) > 2]
+    parts: list[str] = []
+    for tok in toks:
+        pieces = tok.split("-")
+        if len(pieces) > 1 and (len(toks) == 1 or any(p[:1].islower() for p in pieces)):
+            parts += [p for p in pieces if p[:1].isupper() and len(p) > 2]
     return content_terms(name) | content_terms(" ".join(parts))
 
 
@@ -300,7 +302,7 @@ def dates(text: str) -> frozenset[str]:
 def _date_label(d: str) -> str:
     if d.startswith("y"):
         return d[1:]
-    if ":" in d:
+    if _is_time(d):
         return d.removeprefix("0")
     if d in WEEKDAYS:
         return d.capitalize()
@@ -346,7 +348,7 @@ def names(text: str) -> tuple[tuple[str, str], ...]:
             continue
         prev = toks[i - 1] if i and not broken(i) else ""
         after_title = fold(prev) in TITLES
-        if (i > 0 or after_title) and t[:1].isupper() and fold(t) not in NOT_NAMES and fold(t) not in TITLES and len(t) > 1:
+        if (i > 0 or after_title) and fold(t) not in NOT_NAMES and fold(t) not in TITLES and len(t) > 1:
             j = i
             while (j + 1 < len(toks) and toks[j + 1][:1].isupper() and fold(toks[j + 1]) not in NOT_NAMES
                    and not broken(j + 1)):
@@ -386,7 +388,12 @@ def conflicts(mine: str, theirs: str, titles_only: bool = False) -> list[tuple[s
     return _conflicts(mine, theirs, titles_only)
 
 
-_DATE_KINDS = ((lambda d: "-" in d), (lambda d: d in WEEKDAYS), (lambda d: d.startswith("y")), (lambda d: ":" in d))
+def _is_time(d: str) -> bool:
+    """A clock time among ``dates`` ("04:09")."""
+    return ":" in d
+
+
+_DATE_KINDS = ((lambda d: "-" in d), (lambda d: d in WEEKDAYS), (lambda d: d.startswith("y")), _is_time)
 
 
 class Details(NamedTuple):
@@ -503,14 +510,14 @@ def _compare(one: Details, two: Details, mine: str, theirs: str, titles_only: bo
             found.append(("number", w1, w2))
             break
     if d1 and d2:
-        for kind_test in _DATE_KINDS[:3]:
+        for kind_test in _DATE_KINDS[:3]:  # calendar kinds; times below
             a = {d for d in d1 if kind_test(d)}
             b = {d for d in d2 if kind_test(d)}
             if a and b and not (a & b):
                 found.append(("date", _date_label(sorted(a)[0]), _date_label(sorted(b)[0])))
                 break
-        a = {d for d in d1 if ":" in d}
-        b = {d for d in d2 if ":" in d}
+        a = set(filter(_is_time, d1))
+        b = set(filter(_is_time, d2))
         if a and b and not (a <= b or b <= a):  # "out at 4:09, back at 5:27" vs "out at 6:09, back at 5:27"
             found.append(("time", _date_label(min(a - b)), _date_label(min(b - a))))
     if names_differ:

@@ -116,10 +116,15 @@ def sentence_html(claim: Claim, comparison: Comparison, visible: bool = True) ->
                     else f"negation: this says \u201c{first.mine}\u201d, {other} does not")
         notes += f' <span class="sc-vs">[{html.escape(said)}{more}]</span>'
     if claim.unnamed_source:
-        notes += f' <span class="sc-src">[unnamed source: {html.escape(claim.unnamed_source)}]</span>'
+        notes += " " + _source_note(claim.unnamed_source)
     cls = f"sc-s sc-{claim.status.value}" + ("" if visible else " sc-dim")
     return (f'<span class="{cls}" data-status="{claim.status.value}" title="{html.escape(title, quote=True)}">'
             f"{tag}{_highlight(claim.sentence.text, marks)}</span>{notes}")
+
+
+def _source_note(phrase: str) -> str:
+    """The [unnamed source: ...] note after a claim."""
+    return f'<span class="sc-src">[unnamed source: {html.escape(phrase)}]</span>'
 
 
 def _tooltip(claim: Claim, comparison: Comparison) -> str:
@@ -172,17 +177,15 @@ def unique_digest_html(comparison: Comparison) -> str:
     listed with those resting on an unnamed source first, then those naming a person, place,
     figure or date: what a fact-checker reads first. Empty when no outlet has one."""
     boxes = []
-    order = sorted(range(len(comparison.articles)),
-                   key=lambda a: -sum(c.status is Status.UNIQUE for c in comparison.claims[a]))
-    for a in order:
-        unique = sorted((c for c in comparison.claims[a] if c.status is Status.UNIQUE), key=priority)
+    per_outlet = [(a, sorted((c for c in claims if c.status is Status.UNIQUE), key=priority))
+                  for a, claims in enumerate(comparison.claims)]
+    for a, unique in sorted(per_outlet, key=lambda e: -len(e[1])):
         if not unique:
             continue
         on_unnamed = sum(1 for c in unique if c.unnamed_source)
         items = []
         for c in unique:  # three lines each, the whole sentence on hover
-            src = (f'<span class="sc-src">[unnamed source: {html.escape(c.unnamed_source)}]</span> '
-                   if c.unnamed_source else "")
+            src = _source_note(c.unnamed_source) + " " if c.unnamed_source else ""
             items.append(f'<li data-sentence="{c.sentence.index}" title="{html.escape(c.sentence.text, quote=True)}">'
                          f'<span class="sc-clamp">{src}<span class="sc-n">#{c.sentence.index}</span> '
                          f'{html.escape(c.sentence.text)}</span></li>')
