@@ -282,12 +282,13 @@ class DetailArrays:
             d = self.held[i] = details.details_of(self.texts[i])
         return d
 
-    def conflicts(self, i: int, j: int, titles_only: bool) -> list[tuple[str, str, str]]:
-        """``details.conflicts`` of texts ``i`` and ``j``."""
+    def conflicts(self, i: int, j: int, titles_only: bool, days: tuple[str, str] = ("", ""),
+                  off: frozenset[str] = frozenset()) -> list[tuple[str, str, str, str]]:
+        """``details._conflicts`` of texts ``i`` and ``j`` (with the slot each fills)."""
         one, two = self.of(i), self.of(j)
         if not details.may_conflict(one, two, titles_only):
             return []
-        return details._compare(one, two, self.texts[i], self.texts[j], titles_only)
+        return details._compare(one, two, self.texts[i], self.texts[j], titles_only, days=days, off=off)
 
     def may_conflict(self, one: np.ndarray, two: np.ndarray, titles_only: np.ndarray) -> np.ndarray:
         """(n,) bool: whether texts ``one[i]`` and ``two[i]`` may conflict (indexes into texts)."""
@@ -330,9 +331,11 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
     flat_units = [x for units_a in sentence_unit for x in units_a]
     flat_unit = np.array(flat_units, dtype=np.int64)
     arrays = DetailArrays(u_text)
+    published = [article.published for article in ev.articles]
+    off = frozenset(settings.rules_off)
     # The figures each article gives, by value (every sentence's details are read below anyway):
     # a figure is added only if no other article gives the same value, in any unit or wording.
-    art_values = [frozenset(v for u in units_a for v, _ in arrays.of(u).values) for units_a in sentence_unit]
+    art_values = [frozenset(v for u in units_a for v, *_ in arrays.of(u).values) for units_a in sentence_unit]
     value_df = Counter(v for vals in art_values for v in vals)
     for lo in range(0, len(flat), CLASSIFY_BLOCK):
         sids = np.arange(lo, min(len(flat), lo + CLASSIFY_BLOCK))
@@ -360,25 +363,28 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
             matches = Matches(bj, us[lo_j:hi_j], sims[lo_j:hi_j], cj, via[lo_j:hi_j], u_first, u_text, u_kind)
             supporting = [b for b, cr in zip(bj, cj, strict=True) if cr]
             conflicts: list[Conflict] = []
+            updates: list[Conflict] = []
             ci_end = bisect_left(check, hi_j, ci)
             for i in check[ci:ci_end]:
                 best_sim, x = sims[i], us[i]
                 # Details are compared sentence to sentence. A window, or a looser match,
                 # is only checked for the strongest signal: another name in the same title.
                 if u_kind[x] != "window":
-                    found = arrays.conflicts(own_unit, x, best_sim < conflict_at)
+                    found = arrays.conflicts(own_unit, x, best_sim < conflict_at, (published[a], published[bs[i]]), off)
                 else:
                     u = units[x]
                     found = list(dict.fromkeys(f for part in sentence_unit[bs[i]][u.first : u.last + 1]
                                                for f in arrays.conflicts(own_unit, part, True)))
-                for kind, mine, theirs in found:
-                    if kind != "negation" or best_sim >= settings.negation:
-                        conflicts.append(Conflict(kind, bs[i], mine, theirs))
+                for kind, mine, theirs, slot in found:
+                    if kind == "update":
+                        updates.append(Conflict(kind, bs[i], mine, theirs, slot))
+                    elif kind != "negation" or best_sim >= settings.negation:
+                        conflicts.append(Conflict(kind, bs[i], mine, theirs, slot))
             ci = ci_end
             crow = ev.clause_rows[a][s.index]
             out[a].append(_claim(ev, settings, a, s, crow, clause_best[cstarts[j] : cstarts[j + 1]],
                                  matches, supporting, conflicts, group_of, n, arrays.of(own_unit),
-                                 (value_df, art_values[a])))
+                                 (value_df, art_values[a]), updates))
     return tuple(tuple(claims) for claims in out)
 
 
@@ -394,15 +400,16 @@ def priority(claim: Claim) -> tuple[bool, bool, bool, int]:
 def _claim(ev: Evidence, settings: Settings, a: int, s: Sentence, crow: Sequence[int], clause_best: np.ndarray,
            matches: Matches, supporting: list[int], conflicts: list[Conflict],
            group_of: dict[int, int], n: int, mine: details.Details,
-           values: tuple[dict[float, int], frozenset[float]]) -> Claim:
-    """The verdict on one sentence from its matches, supporting outlets and conflicts
+           values: tuple[dict[float, int], frozenset[float]], updates: Sequence[Conflict] = ()) -> Claim:
+    """The verdict on one sentence from its matches, supporting outlets, conflicts and updates
     (``values``: how many articles give each figure, and the figures of this one)."""
     if supporting and novelty(ev, s, a) >= settings.novelty:
         # Its wording is found nowhere else: the embeddings matched the topic, not the claim.
         supporting = []
         matches = matches.uncarried()
-    if conflicts and not supporting:
-        supporting = sorted({c.article for c in conflicts})
+    if (conflicts or updates) and not supporting:
+        # Another outlet reports the same slot: it carries the claim, with another detail.
+        supporting = sorted({c.article for c in (*conflicts, *updates)})
     if conflicts:
         status = Status.CONFLICTING
     elif not supporting:
@@ -424,7 +431,7 @@ def _claim(ev: Evidence, settings: Settings, a: int, s: Sentence, crow: Sequence
     return Claim(
         sentence=s, status=status, matches=matches, supporting=tuple(supporting),
         conflicts=tuple(conflicts), added=added, unnamed_source=details.unnamed_source(s.text),
-        independent_support=independent,
+        independent_support=independent, updates=tuple(updates),
     )
 
 

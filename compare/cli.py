@@ -214,7 +214,7 @@ def print_report(comparison, summary, show: int) -> None:  # noqa: ANN001 - Comp
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from .corpus import corpora_dir, list_stories, load_story
-    from .evaluate import load_gold, score_story, total
+    from .evaluate import held_out, load_gold, score_story, total
     from .pipeline import compare_evidence, prepare_cached
 
     root = args.corpora or corpora_dir()
@@ -226,11 +226,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if gold:
             story = load_story([folder])
             ev = prepare_cached(story.articles, encoder, ProgressBar(f"embedding {story.name}", enabled=not args.quiet))
-            stories.append((story, ev, gold))
+            stories.append((story, ev, gold, held_out(folder)))
     if not stories:
         raise CompareError(f"{root}: no story has a gold.toml")
-    results = [score_story(compare_evidence(ev, settings, story.name), ev, gold) for story, ev, gold in stories]
-    print(format_eval(results + [total(results)]))
+    results = [score_story(compare_evidence(ev, settings, story.name), ev, gold, held)
+               for story, ev, gold, held in stories]
+    print(format_eval(results))
+    print()
+    print(format_kinds(results))
     if args.verbose:
         for r in results:
             for e in r.errors:
@@ -241,20 +244,22 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def format_ablation(stories, settings, encoder) -> str:  # noqa: ANN001 - list of (Story, Evidence, gold)
-    """Overall scores with each method switched off in turn, beside the full engine."""
+def format_ablation(stories, settings, encoder) -> str:  # noqa: ANN001 - list of (Story, Evidence, gold, held out)
+    """Overall scores with each method switched off in turn, beside the full engine: on the
+    stories the engine was tuned on, and the conflict F1 on the held-out ones."""
     from dataclasses import replace
 
+    from .details import RULES
     from .evaluate import score_story, total
     from .pipeline import compare_evidence, prepare
 
     def overall(settings, windows=None):
         rows = []
-        for story, ev, gold in stories:
+        for story, ev, gold, held in stories:
             if windows is not None:
                 ev = prepare(story.articles, encoder, windows=windows)
-            rows.append(score_story(compare_evidence(ev, settings, story.name), ev, gold))
-        return total(rows)
+            rows.append(score_story(compare_evidence(ev, settings, story.name), ev, gold, held))
+        return total([r for r in rows if not r.held_out]), total([r for r in rows if r.held_out])
 
     variants = [
         ("full engine", settings, None),
@@ -263,25 +268,58 @@ def format_ablation(stories, settings, encoder) -> str:  # noqa: ANN001 - list o
         ("- per-pair calibration (cosine >= 0.70)", replace(settings, calibrate=False, support=0.7), None),
         ("- lexical bonus", replace(settings, lexical=0.0), None),
         ("- novelty check", replace(settings, novelty=9.0), None),
+        *((f"- conflict rule: {rule}", replace(settings, rules_off=(rule,)), None) for rule in RULES),
     ]
-    lines = [f"{'ablation (overall)':42} {'unique F1':>9} {'conflict F1':>11} {'adds F1':>8}", "-" * 73]
+    lines = [f"{'ablation':42} {'unique F1':>9} {'conflict F1':>11} {'adds F1':>8} {'held-out conflict F1':>21}", "-" * 95]
     for label, s, windows in variants:
-        t = overall(s, windows)
-        lines.append(f"{label:42} {t.unique.f1:9.3f} {t.conflicting.f1:11.3f} {t.adds.f1:8.3f}")
+        t, h = overall(s, windows)
+        held = f"{h.conflicting.f1:21.3f}" if h.conflicting.tp + h.conflicting.fp + h.conflicting.fn else f"{'-':>21}"
+        lines.append(f"{label:42} {t.unique.f1:9.3f} {t.conflicting.f1:11.3f} {t.adds.f1:8.3f} {held}")
     return "\n".join(lines)
 
 
-def format_eval(rows) -> str:  # noqa: ANN001 - list[StoryScores]
-    """The eval table printed by ``story-compare eval`` and quoted in the README."""
+def format_eval(results) -> str:  # noqa: ANN001 - list[StoryScores]
+    """The eval table printed by ``story-compare eval`` and quoted in the README: the stories
+    the engine was tuned on, their total ("overall"), then the held-out stories and theirs."""
+    from .evaluate import total
+
     head = (f"{'story':28} {'unique P':>8} {'R':>5} {'F1':>5} {'naive F1':>8}  "
             f"{'conflict P':>10} {'R':>5} {'F1':>5}  {'adds F1':>7}")
     lines = [head, "-" * len(head)]
+    tuned = [r for r in results if not r.held_out]
+    held = [r for r in results if r.held_out]
+    rows = [*tuned, total(tuned)] if tuned else []
+    if held:
+        rows += [*held, total(held, "held out")]
     for r in rows:
         lines.append(
             f"{r.story:28} {r.unique.precision:8.2f} {r.unique.recall:5.2f} {r.unique.f1:5.2f} "
             f"{r.naive_unique.f1:8.2f}  {r.conflicting.precision:10.2f} {r.conflicting.recall:5.2f} "
             f"{r.conflicting.f1:5.2f}  {r.adds.f1:7.2f}"
         )
+        if r.story == "overall" and held:
+            lines.append("")
+    return "\n".join(lines)
+
+
+def format_kinds(results) -> str:  # noqa: ANN001 - list[StoryScores]
+    """Precision and recall per conflict kind (and for updates), tuned stories beside
+    held-out ones, and how many decoys (gold non-conflicts) were flagged."""
+    from .evaluate import CONFLICT_KINDS, total
+
+    sets = [("tuned", total([r for r in results if not r.held_out])), ("held out", total([r for r in results if r.held_out]))]
+    head = f"{'by kind':14}" + "".join(f" {name + ' P':>11} {'R':>5} {'n':>3}" for name, _ in sets)
+    lines = [head, "-" * len(head)]
+    for kind in CONFLICT_KINDS:
+        row = f"{kind:14}"
+        for _, t in sets:
+            s = dict(t.kinds)[kind]
+            row += f" {s.precision:11.2f} {s.recall:5.2f} {s.tp + s.fn:3d}"
+        lines.append(row)
+    row = f"{'decoys flagged':14}"
+    for _, t in sets:
+        row += f" {f'{t.decoys.fp} of {t.decoys.tp + t.decoys.fp}':>21}"
+    lines.append(row)
     return "\n".join(lines)
 
 

@@ -7,10 +7,11 @@ on these details to find conflicts. Pure string functions; no model.
 from __future__ import annotations
 
 import calendar
+from datetime import date
 import re
 import unicodedata
 import zlib
-from collections.abc import Container, Sequence
+from collections.abc import Callable, Container, Sequence
 from difflib import SequenceMatcher
 from functools import lru_cache, wraps
 from typing import NamedTuple
@@ -213,51 +214,466 @@ def name_terms(name: str) -> frozenset[str]:
 
 
 # Numbers ---------------------------------------------------------------------------------
+#
+# A figure conflicts with another only when both fill the same slot: the same counted thing
+# ("people" and "others" are not one thing, "tug boats" and "tugs" are), in the same role
+# (rescued, missing, dead, waiting ...), at the same rate ("ships a day" is no count of ships
+# waiting), with intervals that cannot both hold ("about 1,000 km" allows "more than 600
+# miles"). The reader is rule-based: a parser was not needed to find these slots in news copy.
 
-def numbers(text: str) -> tuple[tuple[float, str, str], ...]:
-    """Quantities in a text as ``(value, unit, as_written)``; the unit is the noun that follows
-    (singular, lower case) or "$"/"%". Years and days of the month are left to ``dates``."""
-    toks = tokens(text)
-    out: list[tuple[float, str, str]] = []
+SCALE_WORDS = {"hundred": 100.0, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+VAGUE = {"dozens": (24.0, 99.0), "scores": (40.0, 99.0), "hundreds": (200.0, 999.0), "thousands": (2000.0, 9999.0),
+         "millions": (2e6, 9.99e8), "several": (3.0, 9.0), "few": (2.0, 5.0)}
+"""Counts without a figure, as the interval they allow ("dozens of ships", "several dozen")."""
+APPROXIMATE = frozenset("about around roughly approximately approx some nearly almost estimated circa".split())
+AT_LEAST = ("more than", "over", "at least", "upwards of", "in excess of", "just over", "above", "exceeding")
+AT_MOST = ("fewer than", "less than", "under", "up to", "as many as", "at most", "no more than", "just under", "below")
+MEASURES = {
+    # unit word -> (dimension, size in the dimension's base unit)
+    "km": ("length", 1000.0), "kilometre": ("length", 1000.0), "kilometer": ("length", 1000.0),
+    "mile": ("length", 1609.34), "m": ("length", 1.0), "metre": ("length", 1.0), "meter": ("length", 1.0),
+    "foot": ("length", 0.3048), "feet": ("length", 0.3048), "ft": ("length", 0.3048), "yard": ("length", 0.9144),
+    "cm": ("length", 0.01), "centimetre": ("length", 0.01), "centimeter": ("length", 0.01), "inch": ("length", 0.0254),
+    "inche": ("length", 0.0254), "mm": ("length", 0.001), "millimetre": ("length", 0.001), "millimeter": ("length", 0.001),
+    "hectare": ("area", 1e4), "ha": ("area", 1e4), "acre": ("area", 4046.86),
+    "kg": ("mass", 1.0), "kilogram": ("mass", 1.0), "kilo": ("mass", 1.0), "tonne": ("mass", 1000.0),
+    "ton": ("mass", 950.0), "pound": ("mass", 0.4536), "lb": ("mass", 0.4536),
+    "mph": ("speed", 0.44704), "kph": ("speed", 0.27778), "knot": ("speed", 0.5144),
+    "litre": ("volume", 1.0), "liter": ("volume", 1.0), "gallon": ("volume", 3.785), "barrel": ("volume", 159.0),
+}
+AREA_PREFIX = frozenset({"square", "sq"})
+THINGS = {
+    # counted thing (singular) -> the slot it fills, where several words name one thing
+    "people": "person", "person": "person", "resident": "person", "individual": "person", "villager": "person",
+    "man": "person", "men": "person", "woman": "person", "women": "person", "civilian": "person", "victim": "person",
+    "leader": "leader", "head of state": "leader", "head of government": "leader", "dignitary": "leader",
+    "world leader": "leader", "heads of state": "leader",
+    "ship": "vessel", "vessel": "vessel", "boat": "vessel", "freighter": "vessel", "tanker": "vessel",
+    "containership": "vessel", "tug": "tug", "tugboat": "tug", "tug boat": "tug",
+    "crew": "crew", "crew member": "crew", "crewmember": "crew", "sailor": "crew", "seafarer": "crew",
+    "firefighter": "firefighter", "fireman": "firefighter", "firemen": "firefighter",
+    "soldier": "soldier", "troop": "soldier", "worker": "worker", "labourer": "worker", "laborer": "worker",
+    "house": "home", "home": "home", "dwelling": "home",
+}
+ROLE_THINGS = {
+    # a counted thing that carries its role: "six survivors" are people rescued
+    "survivor": ("person", "rescued"), "death": ("person", "dead"), "fatality": ("person", "dead"),
+    "body": ("person", "dead"), "casualty": ("person", "dead"), "injury": ("person", "injured"),
+    "evacuee": ("person", "evacuated"), "arrest": ("person", "arrested"),
+}
+ROLES = {
+    "dead": "dead", "died": "dead", "die": "dead", "killed": "dead", "kill": "dead", "perished": "dead",
+    "lives": "dead", "toll": "dead", "fatal": "dead",
+    "injured": "injured", "hurt": "injured", "wounded": "injured", "treated": "injured", "hospitalised": "injured",
+    "hospitalized": "injured", "hospital": "injured", "injuries": "injured",
+    "missing": "missing", "unaccounted": "missing",
+    "rescued": "rescued", "saved": "rescued", "alive": "rescued", "pulled": "rescued", "survived": "rescued", "freed": "rescued",
+    "evacuated": "evacuated", "evacuate": "evacuated", "fled": "evacuated", "displaced": "evacuated",
+    "homeless": "evacuated", "shelters": "evacuated", "evacuation": "evacuated",
+    "arrested": "arrested", "detained": "arrested", "custody": "arrested",
+    "waiting": "waiting", "waited": "waiting", "queued": "waiting", "queue": "waiting", "stuck": "waiting",
+    "stranded": "waiting", "backlog": "waiting", "anchored": "waiting", "idled": "waiting",
+    "pass": "passing", "passed": "passing", "passes": "passing", "transit": "passing", "transited": "passing",
+    "attended": "attending", "attending": "attending", "attend": "attending", "gathered": "attending",
+    "signed": "signing", "sign": "signing", "ratified": "signing", "endorsed": "signing",
+    "pledged": "pledging", "pledge": "pledging", "promised": "pledging", "committed": "pledging",
+    "deployed": "deployed", "dispatched": "deployed", "battled": "deployed", "battling": "deployed",
+    "fought": "deployed", "fighting": "deployed", "responded": "deployed",
+    "cancelled": "cancelled", "canceled": "cancelled", "grounded": "cancelled", "delayed": "cancelled",
+    "damaged": "damaged", "destroyed": "damaged", "flooded": "damaged", "collapsed": "damaged",
+    "safe": "safe",
+    "derailed": "derailed", "derail": "derailed", "protesters": "protesting", "protested": "protesting",
+}
+"""Words of a clause that say which role its figure fills; two different roles never conflict."""
+VARYING_ROLES = frozenset("dead injured missing rescued evacuated arrested waiting deployed cancelled damaged".split())
+"""Roles whose figures change through a news day: on articles of different days, an update."""
+RISES = frozenset("rose risen climbed jumped increased grew soared revised updated latest climbing rising".split())
+RATE_WORDS = {"daily": "day", "weekly": "week", "monthly": "month", "annually": "year", "yearly": "year",
+              "hourly": "hour", "nightly": "night", "annual": "year"}
+_NP_STOP = frozenset(
+    """the a an and or but of to in on at for with by from as is are was were be been has have had it its
+    this that these those he she they we his her their said says will would could can may might not no also
+    than then there which who whom what when where while after before about over into up out more most such
+    only other aboard inside across near along through during since until per each every were remain remained
+    remains are am being""".split()
+)
+_SKIP_MODIFIERS = frozenset("other others more additional further extra new fellow".split())
+_CLAUSE_WORDS = frozenset("and but while whereas although though because who which that after before when".split())
+_DATE_ANCHOR_WORDS = frozenset("as by until since through till".split())
+_REPORTING = frozenset("said say says told tell added add stated state confirmed confirm report reported".split())
+PARTS_OF_DAY = {"morning": "morning", "afternoon": "afternoon", "evening": "evening", "night": "night",
+                "overnight": "night", "tonight": "night", "noon": "afternoon", "midday": "afternoon",
+                "dawn": "morning", "midnight": "night"}
+
+
+class Quantity(NamedTuple):
+    """A figure and the slot it fills."""
+
+    value: float
+    """The figure as stated (in its own unit)."""
+    lo: float
+    """Lowest value its wording allows, in the slot's base unit ("about 50": 45)."""
+    hi: float
+    """Highest value its wording allows ("more than 600 miles": infinity)."""
+    unit: str
+    """The slot's unit: a measure's dimension ("length"), "$", "%", or the counted thing ("person")."""
+    thing: str
+    """The counted thing or unit as written, singular ("crew member", "mile"); "" if elliptical."""
+    role: str
+    """The role its clause gives it ("missing", "rescued", "waiting"), or "" if none is read."""
+    rate: str
+    """The period of a rate ("day" for "50 ships a day"), or "" for a count."""
+    rises: bool
+    """Its clause says the figure moved ("rose to", "revised", "latest")."""
+    written: str
+    """The figure as written, with its unit ("21 crew members", "$10-30bn")."""
+    qualifier: str
+    """"about", "more than", ... as written, or ""."""
+    clause: int
+    """Index of its clause in the text."""
+
+
+class Reading(NamedTuple):
+    """A text as tokens, with what the slot readers need about them."""
+
+    toks: tuple[str, ...]
+    """``tokens`` of the text."""
+    low: tuple[str, ...]
+    """The tokens in lower case."""
+    clause: tuple[int, ...]
+    """The clause of each token (cut at punctuation and at "and", "but", "who", "that", ...)."""
+    spans: tuple[tuple[int, int], ...]
+    """Character span of each token."""
+    gaps: tuple[str, ...]
+    """The text before each token, after the previous one."""
+
+
+def _reading(text: str) -> Reading:
+    # A word ending in a hyphen ("bn-" of "$10bn-$30bn") leaves the hyphen to the gap after it.
+    spans = [(m.start(), m.end() - (len(m.group(0)) > 1 and m.group(0)[-1] == "-")) for m in _TOKEN.finditer(text)]
+    toks = tuple(text[s:e] for s, e in spans)
+    low = tuple(t.lower().replace("\u2019", "'") for t in toks)
+    gaps, clause, c, prev = [], [], 0, 0
+    for k, (s, _) in enumerate(spans):
+        gap = text[prev:s]
+        gaps.append(gap)
+        if k and (_gap_breaks(gap) or low[k] in _CLAUSE_WORDS):
+            c += 1
+        clause.append(c)
+        prev = spans[k][1]
+    return Reading(toks, low, tuple(clause), tuple(spans), tuple(gaps))
+
+
+def _word_number(low: Sequence[str], i: int) -> tuple[float, int] | None:
+    """A number written in words from token ``i`` ("Sixty-five", "two hundred and fifty", "a
+    dozen", "1.5 million" is read elsewhere): (value, tokens used), or None."""
+    def unit_value(w: str) -> float | None:
+        parts = w.split("-")
+        if len(parts) == 2 and parts[0] in NUMBER_WORDS and parts[1] in NUMBER_WORDS:
+            a, b = NUMBER_WORDS[parts[0]], NUMBER_WORDS[parts[1]]
+            return float(a + b) if 20 <= a <= 90 and 1 <= b <= 9 else None
+        v = NUMBER_WORDS.get(w)
+        return float(v) if v is not None and w not in ("dozens", "hundred") else None
+
+    j = i
+    if low[i] in ("a", "an") and i + 1 < len(low) and low[i + 1] in ("dozen", "hundred", "thousand", "million", "billion"):
+        total, current, j = 0.0, 1.0, i + 1
+        if low[j] == "dozen":
+            return 12.0, 2
+    else:
+        first = unit_value(low[i])
+        if first is None:
+            return None
+        total, current, j = 0.0, first, i + 1
+    while j < len(low):
+        w = low[j]
+        if w in SCALE_WORDS:
+            if w == "hundred":
+                current *= 100
+            else:
+                total += current * SCALE_WORDS[w]
+                current = 0.0
+            j += 1
+        elif w == "and" and j + 1 < len(low) and unit_value(low[j + 1]) is not None and (total or current >= 100):
+            j += 1  # "two hundred and fifty"
+        elif (v := unit_value(w)) is not None and (total or current >= 100) and v < 100:
+            current += v
+            j += 1
+        else:
+            break
+    return total + current, j - i
+
+
+def _qualifier(r: Reading, i: int) -> tuple[str, float, float]:
+    """The approximation before token ``i`` and the interval factors it gives (lo, hi)."""
+    before2 = " ".join(r.low[max(0, i - 2):i])
+    before3 = " ".join(r.low[max(0, i - 3):i])
+    for phrase in AT_LEAST:
+        if before2.endswith(phrase) or before3.endswith(phrase):
+            return phrase, 1.0, float("inf")
+    for phrase in AT_MOST:
+        if before2.endswith(phrase) or before3.endswith(phrase):
+            return phrase, 0.0, 1.0
+    prev = r.low[i - 1] if i else ""
+    if prev in ("nearly", "almost"):
+        return prev, 0.85, 1.0
+    if prev in APPROXIMATE or prev == "~" or before2.endswith("an estimated"):
+        return prev, 0.9, 1.1
+    return "", 1.0, 1.0
+
+
+def _number_at(r: Reading, i: int) -> tuple[float, float, int, str] | None:
+    """A figure starting at token ``i``: (value, upper end of a range or the value, tokens
+    used, currency sign), with its scale words; None if there is none."""
+    tok, low = r.toks[i], r.low[i]
+    currency = ""
+    if tok[0] in "$\u20ac\u00a3" and len(tok) > 1:
+        currency, tok = tok[0], tok[1:]
+    if tok[0].isdigit():
+        if ":" in tok:
+            return None  # a clock time
+        try:
+            value = float(tok.rstrip("%").replace(",", ""))
+        except ValueError:
+            return None
+        if _is_date_number(r.toks, i, value):
+            return None
+        used = 1
+    else:
+        word = _word_number(r.low, i)
+        if word is None:
+            return None
+        if low == "one" and i + 1 < len(r.low) and r.low[i + 1] in ONE_NOT_A_NUMBER:
+            return None  # "one of the busiest", "one that"
+        value, used = word
+    j = i + used
+    if j < len(r.toks) and r.low[j] in SCALES and not (r.low[j] in ("m", "b", "k") and not tok[0].isdigit()):
+        if not (r.low[j] == "m" and j + 1 < len(r.low) and r.low[j + 1] == "long"):
+            value *= SCALES[r.low[j]]
+            j += 1
+    hi = value
+    # A range: "10-30bn", "$10bn-$30bn", "between 10 and 30", "10 to 30 people".
+    if j < len(r.toks) and not (i and r.low[i - 1] == "from") and (r.gaps[j].strip() in ("-", "\u2013") or r.low[j] == "to" or
+                            (r.low[j] == "and" and i and r.low[i - 1] == "between")):
+        k = j if r.gaps[j].strip() in ("-", "\u2013") else j + 1
+        if k < len(r.toks) and k > j - 1 and (r.toks[k][0].isdigit() or r.toks[k][:1] in "$\u20ac\u00a3"):
+            nxt = _number_at(r, k)
+            if nxt is not None and nxt[0] >= value:
+                upper, _, used2, _ = nxt
+                k_end = k + used2
+                scale_word = r.low[k_end - 1] if used2 > 1 else ""
+                if scale_word in SCALES and value < upper / SCALES[scale_word] * 10 and value * SCALES[scale_word] <= upper * 1.0001 \
+                        and not (j < len(r.toks) and r.low[j - 1] in SCALES):
+                    value *= SCALES[scale_word]  # "10-30bn": the scale is the range's
+                hi, j = upper, k_end
+    return value, hi, j - i, currency
+
+
+def quantities(text: str) -> tuple[Quantity, ...]:
+    """The figures of a text with the slots they fill (see ``Quantity``). Years, days of the
+    month and clock times are left to ``dates``."""
+    return _quantities(text)
+
+
+@_text_cache
+def _quantities(text: str) -> tuple[Quantity, ...]:
+    r = _reading(text)
+    n = len(r.toks)
+    out: list[Quantity] = []
     i = 0
-    while i < len(toks):
-        tok = toks[i]
-        low = tok.lower()
-        value: float | None = None
-        written = tok
-        currency = ""
-        if tok[0] in "$\u20ac\u00a3" and len(tok) > 1:
-            currency, tok = tok[0], tok[1:]
-        if tok[0].isdigit():
-            try:
-                value = float(tok.rstrip("%").replace(",", ""))
-            except ValueError:
-                value = None
-            if value is not None and _is_date_number(toks, i, value):
-                i += 1
+    while i < n:
+        low = r.low[i]
+        vague = None
+        if low in VAGUE and not (low == "few" and (not i or r.low[i - 1] != "a")):
+            got = None
+            lo_v, hi_v = VAGUE[low]
+            if low == "several" and i + 1 < n and r.low[i + 1] in ("dozen", "hundred", "thousand"):
+                f = {"dozen": 12, "hundred": 100, "thousand": 1000}[r.low[i + 1]]
+                lo_v, hi_v, used_v = 2 * f, 9 * f, 2
+            else:
+                used_v = 1
+            vague = (lo_v, hi_v, used_v)
+        elif low in ("a", "an") and i + 1 < n and _singular(r.low[i + 1]) in TIME_UNITS:
+            if any(q.clause == r.clause[i] for q in out):
+                i += 1  # "50 ships a day": a rate, read with the figure
                 continue
-        elif low in NUMBER_WORDS and not (low == "one" and i + 1 < len(toks) and toks[i + 1].lower() in ONE_NOT_A_NUMBER):
-            value = float(NUMBER_WORDS[low])  # "one of the busiest", "one that" are no quantity
-        elif low in ("a", "an") and i + 1 < len(toks) and _singular(toks[i + 1].lower()) in TIME_UNITS:
-            value = 1.0
-        if value is None:
+            got = (1.0, 1.0, 1, "")
+        else:
+            got = _number_at(r, i)
+        if got is None and vague is None:
             i += 1
             continue
-        unit = "%" if tok.endswith("%") else currency
-        j = i + 1
-        if j < len(toks) and toks[j].lower() in SCALES and not (toks[j].lower() in ("m", "b", "k") and not tok[0].isdigit()):
-            value *= SCALES[toks[j].lower()]
-            written += ("" if len(toks[j]) <= 2 else " ") + toks[j]  # "$5m", "5 million"
+        if vague is not None:
+            value, hi_raw, used, currency = vague[0], vague[1], vague[2], ""
+            qual, flo, fhi = low, 1.0, 1.0
+            if i + used < n and r.low[i + used] == "of":
+                used += 1
+        else:
+            value, hi_raw, used, currency = got  # type: ignore[misc]
+            qual, flo, fhi = _qualifier(r, i)
+        j = i + used
+        if j < n and r.low[j] in ("a", "p") and j + 1 < n and r.low[j + 1] == "m" and vague is None:
+            i = j + 2  # "8 p.m.": a clock time
+            continue
+        unit, thing, scale, modifier_role = "", "", 1.0, ""
+        tok0 = r.toks[i]
+        if tok0.endswith("%") or (j < n and r.low[j] in ("percent", "%")) or (j + 1 < n and r.low[j] == "per" and r.low[j + 1] == "cent"):
+            unit = thing = "%"
+            if j < n and r.low[j] in ("percent", "%"):
+                j += 1
+            elif j < n and r.low[j] == "per":
+                j += 2
+        elif currency or tok0[0] in "$\u20ac\u00a3":
+            unit = thing = currency or tok0[0]
+        elif j < n and (r.low[j] in AREA_PREFIX and j + 1 < n and _singular(r.low[j + 1]) in MEASURES):
+            dim, size = MEASURES[_singular(r.low[j + 1])]
+            unit, thing, scale = "area", "square " + _singular(r.low[j + 1]), size * size
+            j += 2
+        elif j < n and (_singular(r.low[j]) in MEASURES or r.low[j] in MEASURES) and not r.gaps[j].strip(" -"):
+            word = r.low[j] if r.low[j] in MEASURES else _singular(r.low[j])
+            unit, scale = MEASURES[word]
+            thing = word
             j += 1
-        if j < len(toks) and toks[j].lower() in ("percent", "per", "%"):
-            unit = "%"
-            written += " " + toks[j]
-        elif not unit and j < len(toks):
-            unit = _singular(toks[j].lower())
-            written += " " + toks[j]
-        out.append((value, unit, written))
-        i = j
+        else:
+            np_words: list[str] = []
+            k, c_num = j, r.clause[j - 1]  # (a range "between 10 and 30" ends in another clause)
+            while k < n and len(np_words) < 3 and r.clause[k] == c_num and not _gap_breaks(r.gaps[k]):
+                w = r.low[k]
+                if w in _SKIP_MODIFIERS and not np_words:
+                    k += 1
+                    continue
+                if (w in ROLES and not np_words and k + 1 < n and r.clause[k + 1] == c_num and r.low[k + 1].isalpha()
+                        and r.low[k + 1] not in _NP_STOP and r.low[k + 1] not in ROLES):
+                    modifier_role = ROLES[w]  # "the six missing workers"
+                    k += 1
+                    continue
+                if w in _NP_STOP or w in ROLES or w[0].isdigit() or w in RATE_WORDS or (w.endswith("ed") and len(w) > 4):
+                    if w == "of" and np_words and k + 1 < n and r.low[k + 1] in ("state", "government"):
+                        np_words += ["of", r.low[k + 1]]
+                        k += 2
+                    break
+                np_words.append(w)
+                k += 1
+            j = max(j, k)
+            phrase = " ".join(_singular(w) if w not in ("heads", "people", "men", "women", "firemen") else w
+                              for w in np_words)
+            last = _singular(np_words[-1]) if np_words else ""
+            if phrase.startswith("head of") or phrase.startswith("heads of"):
+                phrase = "head of state"
+            if phrase in THINGS:
+                unit = THINGS[phrase]
+            elif " ".join(phrase.split()[-2:]) in THINGS:
+                unit = THINGS[" ".join(phrase.split()[-2:])]
+            elif last in THINGS:
+                unit = THINGS[last]
+            elif last in ROLE_THINGS:
+                unit = ROLE_THINGS[last][0]
+            else:
+                unit = last
+            thing = phrase
+            if not np_words and out and out[-1].unit not in ("%", "$", "\u20ac", "\u00a3") and out[-1].unit not in MEASURE_DIMS:
+                unit, thing = out[-1].unit, ""  # "two workers were rescued and six are missing": six workers
+        lo, hi = value * scale, hi_raw * scale
+        if qual:
+            lo, hi = lo * flo, hi * fhi if fhi != float("inf") else float("inf")
+        head = _singular(thing.split()[-1]) if thing else ""
+        role = ROLE_THINGS[head][1] if head in ROLE_THINGS else modifier_role or _role(r, i, j)
+        rate = _rate(r, i, j)
+        rises = any(r.low[k] in RISES or (r.low[k] in ("up", "down") and k + 1 < n and r.low[k + 1] == "from")
+                    for k in range(n) if r.clause[k] == r.clause[i])
+        written = text[r.spans[i][0]:r.spans[j - 1][1]] if j > i else r.toks[i]
+        out.append(Quantity(value, lo, hi, unit, thing, role, rate, rises, written,
+                            text[r.spans[i - len(qual.split())][0]:r.spans[i - 1][1]] if qual and vague is None else "",
+                            r.clause[i]))
+        i = max(j, i + 1)
     return tuple(out)
+
+
+MEASURE_DIMS = frozenset(d for d, _ in MEASURES.values()) | {"area"}
+
+
+def _role(r: Reading, i: int, j: int) -> str:
+    """The role word of the clause of the figure at tokens [i, j), nearest to it first; if its
+    clause has none, of the rest of its stretch up to punctuation ("Six workers who were patching
+    the road are feared dead")."""
+    c = r.clause[i]
+    got = _nearest_role(r, i, j, lambda k: r.clause[k] == c)
+    if got:
+        return got
+    lo = hi = i
+    while lo > 0 and not _gap_breaks(r.gaps[lo]):
+        lo -= 1
+    while hi + 1 < len(r.low) and not _gap_breaks(r.gaps[hi + 1]):
+        hi += 1
+    return _nearest_role(r, i, j, lambda k: lo <= k <= hi and r.clause[k] >= c)
+
+
+def _nearest_role(r: Reading, i: int, j: int, inside: Callable[[int], bool]) -> str:
+    best, best_d = "", 1 << 30
+    for k in range(len(r.low)):
+        if not inside(k) or i <= k < j:
+            continue
+        role = ROLES.get(r.low[k])
+        if role is not None:
+            d = (i - k) * 2 + 1 if k < i else (k - j) * 2  # after the figure wins a tie
+            if d < best_d:
+                best, best_d = role, d
+    return best
+
+
+def _rate(r: Reading, i: int, j: int) -> str:
+    """The period of a rate in the figure's clause ("a day", "per year", "daily"), or ""."""
+    c = r.clause[i]
+    for k in range(j, len(r.low)):
+        if r.clause[k] != c:
+            break
+        w = r.low[k]
+        if w in RATE_WORDS:
+            return RATE_WORDS[w]
+        if w in ("a", "an", "per", "each", "every") and k + 1 < len(r.low) and _singular(r.low[k + 1]) in TIME_UNITS:
+            return _singular(r.low[k + 1])
+    return ""
+
+
+def numbers(text: str) -> tuple[tuple[float, str, str], ...]:
+    """Quantities in a text as ``(value, unit, as_written)``: the unit is the slot's (see
+    ``Quantity.unit``). Years and days of the month are left to ``dates``."""
+    return tuple((q.value, q.unit, q.written) for q in _quantities(text))
+
+
+def same_slot(one: Quantity, two: Quantity, strict: tuple[bool, bool] = (False, False)) -> bool:
+    """Whether two figures count the same thing in the same role at the same rate. A figure
+    whose role is unread fits any role, unless ``strict`` for its side: its text gives other
+    figures of that thing in named roles ("Eight workers fell, and six are presumed dead": the
+    eight are the total, not the dead)."""
+    if one.unit != two.unit or one.rate != two.rate:
+        return False
+    if not one.unit and not (one.role and one.role == two.role):
+        return False  # two elliptical counts ("two were", "six are") only in one role
+    if one.role and two.role:
+        return one.role == two.role
+    return not ((not one.role and two.role and strict[0]) or (not two.role and one.role and strict[1]))
+
+
+def _strict(qs: Sequence[Quantity], q: Quantity) -> bool:
+    """Whether figure ``q`` of ``qs`` has no role while another figure of its thing has one."""
+    return not q.role and any(o.unit == q.unit and o.role for o in qs)
+
+
+def agree(one: Quantity, two: Quantity) -> bool:
+    """Whether two figures of one slot can both hold ("about 1,000 km", "more than 600 miles")."""
+    tol = 0.03 if one.thing != two.thing and one.unit in MEASURE_DIMS else 0.0  # rounding in conversions
+    return one.lo * (1 - tol) <= two.hi * (1 + tol) and two.lo * (1 - tol) <= one.hi * (1 + tol)
+
+
+def slot_label(q: Quantity) -> str:
+    """The slot in words, for the drill-down: "person (missing)", "vessel, per day"."""
+    label = q.thing or q.unit or "count"
+    if q.role:
+        label += f" ({q.role})"
+    if q.rate:
+        label += f", per {q.rate}"
+    return label
 
 
 def _singular(word: str) -> str:
@@ -278,25 +694,88 @@ def _is_date_number(toks: Sequence[str], i: int, value: float) -> bool:
 
 # Dates -----------------------------------------------------------------------------------
 
-def dates(text: str) -> frozenset[str]:
-    """Calendar mentions: "07-18" for 18 July, weekday names, four-digit years ("y2021"), and
-    clock times ("04:09" for "4:09" or "04:09")."""
-    toks = [t.lower().rstrip(".,") for t in tokens(text)]
-    out: set[str] = set()
-    for i, t in enumerate(toks):
-        if t in MONTHS and t != "may" or (t == "may" and i + 1 < len(toks) and toks[i + 1].isdigit()):
+class DateMention(NamedTuple):
+    """A calendar or clock mention and the event its clause tells of."""
+
+    key: str
+    """As ``dates`` gives it: "07-18", "tuesday", "y2021", "04:09"."""
+    terms: frozenset[str]
+    """Content terms of its clause, dates, times and reporting verbs left out (the event)."""
+    anchor: bool
+    """It dates a figure rather than an event ("as of Tuesday", "by Wednesday")."""
+    approx: bool
+    """Its clause hedges it ("about 1:30", "shortly after 9:00")."""
+
+
+_NOT_EVENT = frozenset(WEEKDAYS) | frozenset(MONTHS) | frozenset(PARTS_OF_DAY) | _REPORTING | frozenset(
+    "utc gmt et est edt local time day days today yesterday tomorrow earlier later week".split())
+
+
+@_text_cache
+def date_mentions(text: str) -> tuple[DateMention, ...]:
+    """The text's dates and times, each with the event terms of its clause (see ``DateMention``)."""
+    r = _reading(text)
+    n = len(r.low)
+    found: list[tuple[int, str]] = []
+    for i, t in enumerate(r.low):
+        if t in MONTHS and t != "may" or (t == "may" and i + 1 < n and r.low[i + 1].isdigit()):
             for j in (i + 1, i - 1):
-                if 0 <= j < len(toks) and toks[j].isdigit() and 1 <= int(toks[j]) <= 31:
-                    out.add(f"{MONTHS[t]:02d}-{int(toks[j]):02d}")
+                if 0 <= j < n and r.low[j].isdigit() and 1 <= int(r.low[j]) <= 31:
+                    found.append((i, f"{MONTHS[t]:02d}-{int(r.low[j]):02d}"))
                     break
         elif t in WEEKDAYS:
-            out.add(t)
+            found.append((i, t))
         elif t.isdigit() and len(t) == 4 and 1800 <= int(t) <= 2100:
-            out.add(f"y{t}")
-        elif ":" in t:  # a token with a colon is a clock time (see _TOKEN)
-            hour, minute = t.split(":")
-            out.add(f"{int(hour):02d}:{minute}")
-    return frozenset(out)
+            found.append((i, f"y{t}"))
+        elif ":" in t or (t.isdigit() and int(t) <= 12 and i + 2 < n and r.low[i + 1] in ("a", "p")
+                          and r.low[i + 2] == "m"):
+            hour, minute = t.split(":") if ":" in t else (t, "00")
+            h = int(hour)
+            if i + 2 < n and r.low[i + 1] == "p" and r.low[i + 2] == "m" and h < 12:
+                h += 12
+            found.append((i, f"{h:02d}:{minute}"))
+    if not found:
+        return ()
+    clause_terms: dict[int, frozenset[str]] = {}
+
+    def terms_of(c: int) -> frozenset[str]:
+        got = clause_terms.get(c)
+        if got is None:
+            got = clause_terms[c] = frozenset(
+                t for k in range(n) if r.clause[k] == c and r.low[k] not in _NOT_EVENT
+                and not r.toks[k][0].isdigit() and (t := _term(r.toks[k])))
+        return got
+
+    out = []
+    for i, key in found:
+        c = r.clause[i]
+        terms = terms_of(c) or terms_of(c + 1) or (terms_of(c - 1) if c else frozenset())
+        before = r.low[max(0, i - 3):i]
+        anchor = bool(before) and (before[-1] in _DATE_ANCHOR_WORDS or before[-2:] == ["as", "of"]
+                                   or (len(before) >= 2 and before[-2] in _DATE_ANCHOR_WORDS and before[-1] in ("early", "late", "the")))
+        approx = any(w in APPROXIMATE or w in ("shortly", "just", "around") for w in before)
+        out.append(DateMention(key, terms, anchor, approx))
+    return tuple(out)
+
+
+def dates(text: str) -> frozenset[str]:
+    """Calendar mentions: "07-18" for 18 July, weekday names, four-digit years ("y2021"), and
+    clock times ("04:09" for "4:09 a.m.", "20:00" for "8 p.m.")."""
+    return frozenset(m.key for m in date_mentions(text))
+
+
+def anchor(text: str) -> tuple[str, str]:
+    """When the text dates what it reports: (day, part of day), each "" if unsaid; the day is a
+    weekday or "MM-DD", the part "morning", "evening", ... or a clock time."""
+    day = part = ""
+    for m in date_mentions(text):
+        if _is_time(m.key):
+            part = part or m.key
+        elif not m.key.startswith("y"):
+            day = day or m.key
+    if not part:
+        part = next((PARTS_OF_DAY[w] for w in tokens(text.lower()) if w in PARTS_OF_DAY), "")
+    return day, part
 
 
 def _date_label(d: str) -> str:
@@ -308,6 +787,11 @@ def _date_label(d: str) -> str:
         return d.capitalize()
     month, day = d.split("-")
     return f"{int(day)} {calendar.month_name[int(month)]}"
+
+
+def _minutes(d: str) -> int:
+    hour, minute = d.split(":")
+    return int(hour) * 60 + int(minute)
 
 
 # Names -----------------------------------------------------------------------------------
@@ -361,6 +845,21 @@ def names(text: str) -> tuple[tuple[str, str], ...]:
 
 
 _NOT_NEGATION = re.compile(r"\b(?:not\s+only|not\s+just|not\s+least|no\s+doubt|nothing\s+but|no\s+sooner)\b", re.I)
+_NOT_CUES = {"not": ("only", "just", "least"), "no": ("doubt", "sooner", "longer")}
+_NEG_SKIP = frozenset(
+    "be been being is was were are am yet immediately also ever any one body have has had do does did so far currently".split())
+
+
+class Negation(NamedTuple):
+    """A negated predicate: what the negation denies."""
+
+    cue: str
+    """The negation as written ("not", "never", "didn't")."""
+    predicate: tuple[str, ...]
+    """The first one or two content words after the cue, in lower case ("affected"; "chemicals",
+    "leaked"): the other side must affirm these to contradict it."""
+    terms: frozenset[str]
+    """Content terms of the negated clause (its arguments)."""
 
 
 def negated(text: str) -> str:
@@ -373,6 +872,43 @@ def negated(text: str) -> str:
     return ""
 
 
+@_text_cache
+def negations(text: str) -> tuple[Negation, ...]:
+    """Every negation of the text with the predicate it denies (see ``Negation``)."""
+    r = _reading(text)
+    n = len(r.low)
+    out = []
+    for i, low in enumerate(r.low):
+        if not (low in NEGATIONS or low.endswith("n't")):
+            continue
+        if i + 1 < n and r.low[i + 1] in _NOT_CUES.get(low, ()):
+            continue
+        c = r.clause[i]
+        pred: list[str] = []
+        for k in range(i + 1, n):
+            if r.clause[k] != c or len(pred) == 2:
+                break
+            w = r.low[k]
+            if w in _NEG_SKIP or not _term(r.toks[k]):
+                continue
+            pred.append(w)
+        if not pred:
+            continue
+        terms = frozenset(t for k in range(n) if r.clause[k] == c and k != i and (t := _term(r.toks[k])))
+        out.append(Negation(r.toks[i], tuple(pred), terms))
+    return tuple(out)
+
+
+def _affirms(neg: Negation, theirs: Details) -> bool:
+    """Whether a text (its ``Details``) states the negated predicate with the same arguments:
+    every predicate word (or its role: "hurt" is "injured"), and half the clause's terms."""
+    for w in neg.predicate:
+        role = ROLES.get(w)
+        if not (_term(w) in theirs.terms or (role is not None and role in theirs.roles)):
+            return False
+    return not neg.terms or len(neg.terms & theirs.terms) >= 0.5 * len(neg.terms)
+
+
 def unnamed_source(text: str) -> str:
     """The phrase showing the claim rests on an unnamed source, or ""."""
     m = UNNAMED_SOURCE.search(text)
@@ -381,11 +917,12 @@ def unnamed_source(text: str) -> str:
 
 # Conflicts -------------------------------------------------------------------------------
 
-def conflicts(mine: str, theirs: str, titles_only: bool = False) -> list[tuple[str, str, str]]:
+def conflicts(mine: str, theirs: str, titles_only: bool = False, days: tuple[str, str] = ("", "")) -> list[tuple[str, str, str]]:
     """Details on which two matched texts disagree, as ``(kind, mine, theirs)``, at most one of
-    each kind (the kinds are listed under ``_conflicts``). The classifier compares a story's
+    each kind (the kinds are listed under ``_conflicts``); ``days``: the texts' publication dates
+    (ISO), which date a figure the text itself leaves undated. The classifier compares a story's
     pairs through claims.DetailArrays, which holds each text's details for one classification."""
-    return _conflicts(mine, theirs, titles_only)
+    return [c[:3] for c in _conflicts(mine, theirs, titles_only, days)]
 
 
 def _is_time(d: str) -> bool:
@@ -408,15 +945,27 @@ class Details(NamedTuple):
     negated: str
     """``negated`` of the text."""
     units: int
-    """64-bit mask of the units of its numbers."""
+    """64-bit mask of the slot units of its figures."""
     kinds: int
     """Bits 0-3: the kinds of date it names (day, weekday, year, clock time)."""
     slots: int
     """64-bit mask of the words before its names that make a slot ("for X", "Minister X")."""
-    values: frozenset[tuple[float, str]]
-    """Its quantities as (value, unit)."""
+    values: frozenset[tuple[float, str, str, str]]
+    """Its figures as (value, unit, role, rate)."""
     folded: frozenset[str]
     """Its names, folded."""
+    quantities: tuple[Quantity, ...]
+    """``quantities`` of the text: its figures with their slots."""
+    mentions: tuple[DateMention, ...]
+    """``date_mentions`` of the text."""
+    negations: tuple[Negation, ...]
+    """``negations`` of the text."""
+    anchor: tuple[str, str]
+    """``anchor`` of the text."""
+    terms: frozenset[str]
+    """``content_terms`` of the text."""
+    roles: frozenset[str]
+    """The roles its words name ("hurt" and "injured" both name "injured")."""
 
 
 def _is_slot(before: str) -> bool:
@@ -430,18 +979,22 @@ def _bit(key: str) -> int:
 
 
 def _details(text: str) -> Details:
-    nums, ds, nms, neg = numbers(text), dates(text), names(text), negated(text)
+    qs, mentions, nms, neg = _quantities(text), date_mentions(text), names(text), negated(text)
+    ds = frozenset(m.key for m in mentions)
     units = kinds = slots = 0
-    for _, unit, _ in nums:
-        units |= _bit(unit)
+    for q in qs:
+        units |= _bit(q.unit)
     for k, test in enumerate(_DATE_KINDS):
         if any(test(d) for d in ds):
             kinds |= 1 << k
     for _, before in nms:
         if _is_slot(before):
             slots |= _bit(before)
-    return Details(nums, ds, nms, neg, units, kinds, slots, frozenset((v, u) for v, u, _ in nums),
-                   frozenset(fold(n) for n, _ in nms))
+    roles = frozenset(ROLES[w] for w in (t.lower() for t in tokens(text)) if w in ROLES)
+    return Details(tuple((q.value, q.unit, q.written) for q in qs), ds, nms, neg, units, kinds, slots,
+                   frozenset((q.value, q.unit, q.role, q.rate) for q in qs), frozenset(fold(n) for n, _ in nms),
+                   qs, mentions, negations(text) if neg else (), anchor(text) if qs else ("", ""),
+                   content_terms(text), roles)
 
 
 _details_cached = lru_cache(maxsize=1 << 14)(_details)
@@ -456,10 +1009,10 @@ def details_of(text: str) -> Details:
 
 
 def may_conflict(one: Details, two: Details, titles_only: bool = False) -> bool:
-    """False when the two texts' details cannot conflict: a conflict needs a number unit both
-    use with other quantities, a kind of date both name with other dates, a slot both fill
-    with other names, or (unless ``titles_only``) opposite polarity. The classifier applies
-    the same test to whole arrays of pairs (claims.DetailArrays)."""
+    """False when the two texts' details cannot conflict: a conflict needs a figure's unit both
+    use with other figures, a kind of date both name with other dates, a slot both fill with
+    other names, or (unless ``titles_only``) opposite polarity. The classifier applies the same
+    test to whole arrays of pairs (claims.DetailArrays)."""
     names = bool(one.slots & two.slots) and one.folded != two.folded
     if titles_only:
         return names
@@ -472,58 +1025,170 @@ def _fold_text(text: str) -> str:
     return fold.__wrapped__(text)
 
 
-def _conflicts(mine: str, theirs: str, titles_only: bool = False) -> list[tuple[str, str, str]]:
-    """``conflicts``.
+def _conflicts(mine: str, theirs: str, titles_only: bool = False, days: tuple[str, str] = ("", ""),
+               off: frozenset[str] = frozenset()) -> list[tuple[str, str, str, str]]:
+    """``conflicts``, each with the slot both sides fill as a fourth item.
 
-    - number: a quantity of the same unit with different values and no shared value;
-    - date: both name a day (or weekday, or year) and none is shared;
-    - time: both name clock times and each names one the other does not;
+    - number: figures of the same slot (``same_slot``: counted thing, role, rate) whose
+      intervals cannot both hold (``agree``: "about 50" allows "roughly 50");
+    - update: such figures dated differently ("as of Tuesday" vs "by Wednesday evening", or
+      the figure's clause says it moved, or, for figures that change through a news day
+      (missing, dead, evacuated, ...), articles published on different days);
+    - date: both date the same event (a content word of the two dates' clauses in common) on
+      another day, weekday or year, and no date of that kind is shared;
+    - time: both time the same event and each names a clock time the other does not, more than
+      10 minutes apart when either is hedged ("about 1:30");
     - name: the same title or word is followed by a different name ("Minister A" vs "Minister B");
-    - negation: one is negated and the other is not.
+    - negation: one side denies a predicate that the other affirms with the same arguments.
 
     With ``titles_only``, only names in a title slot ("Archbishop A" vs "Archbishop B") are
     compared: the one check strong enough for loosely matched passages."""
     one, two = details_of(mine), details_of(theirs)
     if not may_conflict(one, two, titles_only):
         return []  # most matched pairs
-    return _compare(one, two, mine, theirs, titles_only)
+    return _compare(one, two, mine, theirs, titles_only, days=days, off=off)
+
+
+RULES = ("slots", "approximations", "updates", "date events", "negation predicates")
+"""The conflict rules that ``Settings.rules_off`` can switch off, one by one, for the ablation:
+figures compared by unit alone, exact values only, no updates, any two dates of a kind, and
+any negation against an affirmative."""
+
+
+def _show(q: Quantity) -> str:
+    return f"{q.qualifier} {q.written}".strip()
+
+
+def _published(iso: str) -> tuple[str, str]:
+    """(weekday, "MM-DD") of an ISO publication date, or ("", "")."""
+    try:
+        d = date.fromisoformat(iso[:10])
+    except ValueError:
+        return "", ""
+    return WEEKDAYS[d.weekday()], f"{d.month:02d}-{d.day:02d}"
+
+
+def _day_label(day: str, part: str) -> str:
+    return " ".join(x for x in (_date_label(day) if day else "", _date_label(part) if _is_time(part) else part) if x)
+
+
+def _moved(q1: Quantity, q2: Quantity, one: Details, two: Details, days: tuple[str, str]) -> tuple[str, str] | None:
+    """The two figures' time anchors when they differ (an update, not a conflict), else None."""
+    (d1, p1), (d2, p2) = one.anchor, two.anchor
+    pub1, pub2 = _published(days[0]), _published(days[1])
+
+    def side(day: str, pub: tuple[str, str]) -> str:  # the other side's day, in this day's kind
+        return "" if not pub[0] else pub[0] if day in WEEKDAYS else pub[1]
+
+    label1, label2 = _day_label(d1, p1), _day_label(d2, p2)
+    if d1 and d2:
+        differ = (d1 in WEEKDAYS) == (d2 in WEEKDAYS) and d1 != d2
+    elif d1 or d2:
+        other = side(d1, pub2) if d1 else side(d2, pub1)
+        differ = bool(other) and other != (d1 or d2) and (q1.role in VARYING_ROLES or bool(p1 and p2))
+        if differ:
+            label1, label2 = (label1, _date_label(other)) if d1 else (_date_label(other), label2)
+    else:
+        differ = bool(days[0] and days[1] and days[0][:10] != days[1][:10]) and q1.role in VARYING_ROLES
+        if differ:
+            label1, label2 = days[0][:10], days[1][:10]
+    if not differ and p1 and p2 and p1 != p2 and (d1 == d2 or not (d1 and d2)):
+        differ = True  # same day (or unsaid): morning vs evening, 9:00 vs 18:00
+    if not differ and (q1.rises or q2.rises):
+        return (label1 or "earlier", label2 or "later") if q2.rises else (label1 or "later", label2 or "earlier")
+    return (label1 or "?", label2 or "?") if differ else None
 
 
 def _compare(one: Details, two: Details, mine: str, theirs: str, titles_only: bool,
-             shortcut: bool = True) -> list[tuple[str, str, str]]:
+             shortcut: bool = True, days: tuple[str, str] = ("", ""),
+             off: frozenset[str] = frozenset()) -> list[tuple[str, str, str, str]]:
     """``_conflicts`` on the ``details_of`` of both texts, without the mask test (and, with
     ``shortcut`` false, comparing names even when all of mine are among theirs: for tests)."""
-    n1, d1, names1, neg1, folded1 = one.numbers, one.dates, one.names, one.negated, one.folded
-    n2, d2, names2, neg2, folded2 = two.numbers, two.dates, two.names, two.negated, two.folded
+    names1, neg1, folded1 = one.names, one.negated, one.folded
+    names2, neg2, folded2 = two.names, two.negated, two.folded
     # A name of mine also among theirs (folded) is never in conflict: all of them, none is.
     names_differ = not shortcut or not folded1 <= folded2
     if titles_only:
-        return [c[:3] for c in _name_conflicts(names1, names2, mine, theirs) if c[3] in TITLES][:1] if names_differ else []
-    found: list[tuple[str, str, str]] = []
-    units2 = {u for _, u, _ in n2}
-    for unit in dict.fromkeys(u for _, u, _ in n1 if u in units2):  # in mine's order: the same in every process
-        v1 = {v for v, u, _ in n1 if u == unit}
-        v2 = {v for v, u, _ in n2 if u == unit}
-        if v1 and v2 and not (v1 & v2):
-            w1 = next(w for v, u, w in n1 if u == unit)
-            w2 = next(w for v, u, w in n2 if u == unit)
-            found.append(("number", w1, w2))
-            break
-    if d1 and d2:
-        for kind_test in _DATE_KINDS[:3]:  # calendar kinds; times below
-            a = {d for d in d1 if kind_test(d)}
-            b = {d for d in d2 if kind_test(d)}
-            if a and b and not (a & b):
-                found.append(("date", _date_label(sorted(a)[0]), _date_label(sorted(b)[0])))
-                break
-        a = set(filter(_is_time, d1))
-        b = set(filter(_is_time, d2))
-        if a and b and not (a <= b or b <= a):  # "out at 4:09, back at 5:27" vs "out at 6:09, back at 5:27"
-            found.append(("time", _date_label(min(a - b)), _date_label(min(b - a))))
+        return [c for c in _name_conflicts(names1, names2, mine, theirs) if c[3] in TITLES][:1] if names_differ else []
+    found: list[tuple[str, str, str, str]] = []
+    if one.units & two.units:
+        found.extend(_number_conflicts(one, two, days, off)[:1])
+    if one.kinds & two.kinds:
+        found.extend(_date_conflicts(one.mentions, two.mentions, off))
     if names_differ:
-        found.extend(c[:3] for c in _name_conflicts(names1, names2, mine, theirs)[:1])
+        found.extend(_name_conflicts(names1, names2, mine, theirs)[:1])
     if bool(neg1) != bool(neg2):
-        found.append(("negation", neg1 or "(affirmative)", neg2 or "(affirmative)"))
+        negs, other = (one.negations, two) if neg1 else (two.negations, one)
+        hit = next((g for g in negs if "negation predicates" in off or _affirms(g, other)), None)
+        if hit is not None:
+            found.append(("negation", neg1 or "(affirmative)", neg2 or "(affirmative)", " ".join(hit.predicate)))
+    return found
+
+
+def _number_conflicts(one: Details, two: Details, days: tuple[str, str],
+                      off: frozenset[str]) -> list[tuple[str, str, str, str]]:
+    """Figures of mine that no figure of theirs in the same slot allows: a conflict, or an
+    update when the two are dated differently."""
+    out = []
+    slots_on = "slots" not in off
+    approx_on = "approximations" not in off
+    for q1 in one.quantities:
+        if slots_on:
+            s1 = _strict(one.quantities, q1)
+            partners = [q2 for q2 in two.quantities if same_slot(q1, q2, (s1, _strict(two.quantities, q2)))]
+        else:
+            partners = [q2 for q2 in two.quantities if q2.unit == q1.unit]
+        if not partners:
+            continue
+        if approx_on:
+            if any(agree(q1, q2) for q2 in partners):
+                continue
+        elif any(q1.value == q2.value for q2 in partners):
+            continue
+        q2 = partners[0]
+        moved = None if "updates" in off else _moved(q1, q2, one, two, days)
+        if moved is None:
+            out.append(("number", _show(q1), _show(q2), slot_label(q1)))
+        else:
+            out.append(("update", f"{_show(q1)} ({moved[0]})", f"{_show(q2)} ({moved[1]})", slot_label(q1)))
+    return out
+
+
+def _date_conflicts(m1: Sequence[DateMention], m2: Sequence[DateMention],
+                    off: frozenset[str]) -> list[tuple[str, str, str, str]]:
+    """Dates and times of the same event that differ (see ``_conflicts``)."""
+    events_on = "date events" not in off
+
+    def same_event(x: DateMention, y: DateMention) -> frozenset[str] | None:
+        if not events_on:
+            return frozenset()
+        if x.anchor or y.anchor:
+            return None
+        shared = x.terms & y.terms
+        return shared if shared or not (x.terms or y.terms) else None
+
+    found: list[tuple[str, str, str, str]] = []
+    for kind_test in _DATE_KINDS[:3]:  # calendar kinds; times below
+        a = [m for m in m1 if kind_test(m.key)]
+        b = [m for m in m2 if kind_test(m.key)]
+        if a and b and not ({m.key for m in a} & {m.key for m in b}):
+            pair = next(((x, y, e) for x in a for y in b if (e := same_event(x, y)) is not None), None)
+            if pair is not None:
+                x, y, e = pair
+                found.append(("date", _date_label(x.key), _date_label(y.key), " ".join(sorted(e)[:3])))
+                break
+    a_t = {m.key: m for m in m1 if _is_time(m.key)}
+    b_t = {m.key: m for m in m2 if _is_time(m.key)}
+    if a_t and b_t and not (a_t.keys() <= b_t.keys() or b_t.keys() <= a_t.keys()):
+        for x in sorted(a_t.keys() - b_t.keys()):
+            mx = a_t[x]
+            hit = next((y for y in sorted(b_t.keys() - a_t.keys())
+                        if abs(_minutes(x) - _minutes(y)) > (10 if (mx.approx or b_t[y].approx) and events_on else 0)
+                        and same_event(mx, b_t[y]) is not None), None)
+            if hit is not None:
+                e = same_event(mx, b_t[hit]) or frozenset()
+                found.append(("time", _date_label(x), _date_label(hit), " ".join(sorted(e)[:3])))
+                break
     return found
 
 

@@ -14,7 +14,9 @@ from .claims import Evidence
 from .types import Article, CompareError, Comparison, Sentence, Status
 
 GOLD_FILE = "gold.toml"
-LABELS = ("unique", "adds", "conflicting")
+LABELS = ("unique", "adds", "conflicting", "update", "decoy")
+CONFLICT_KINDS = ("number", "date", "time", "name", "negation", "update")
+"""The kinds scored one by one: the conflicts' kinds, and updates (figures that moved)."""
 NAIVE_CUTOFF = 0.7
 
 
@@ -23,13 +25,16 @@ class GoldLabel:
     """One hand label, keyed by a quoted span of text."""
 
     label: str
-    """"unique", "adds" or "conflicting"."""
+    """"unique", "adds", "conflicting", "update" (a figure another outlet gives for another
+    time) or "decoy" (carried, and looks like a conflict but is none)."""
     outlet: str
     """The outlet whose article holds the span."""
     text: str
     """A verbatim span inside one sentence."""
     note: str = ""
     """``added`` or ``detail`` as written in the gold file."""
+    kind: str = ""
+    """A conflict's kind ("number", "date", "time", "name", "negation"); "update" for an update."""
 
 
 @dataclass(frozen=True)
@@ -74,9 +79,22 @@ def load_gold(folder: Path) -> list[GoldLabel]:
         for entry in data.get(label, []):
             if not isinstance(entry, dict) or not isinstance(entry.get("outlet"), str) or not isinstance(entry.get("text"), str):
                 raise CompareError(f"{path}: each [[{label}]] needs string fields 'outlet' and 'text'")
+            kind = "update" if label == "update" else str(entry.get("kind", ""))
+            if label == "conflicting" and kind not in CONFLICT_KINDS[:-1]:
+                raise CompareError(f"{path}: [[conflicting]] {entry['text']!r} needs a kind, one of {', '.join(CONFLICT_KINDS[:-1])}")
             labels.append(GoldLabel(label, entry["outlet"], entry["text"],
-                                    str(entry.get("added", entry.get("detail", "")))))
+                                    str(entry.get("added", entry.get("detail", ""))), kind))
     return labels
+
+
+def held_out(folder: Path) -> bool:
+    """Whether a story is held out (``held_out = true`` in its story.toml): written after the
+    engine was tuned, and never tuned on."""
+    path = Path(folder) / "story.toml"
+    try:
+        return bool(tomllib.loads(path.read_text(encoding="utf-8")).get("held_out", False))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return False
 
 
 def locate(labels: Sequence[GoldLabel], articles: Sequence[Article],
@@ -119,6 +137,12 @@ class StoryScores:
     """Unique-claim detection by the naive baseline."""
     errors: tuple[str, ...]
     """One line per misclassified sentence, for reading."""
+    kinds: tuple[tuple[str, Score], ...] = ()
+    """Per kind of ``CONFLICT_KINDS``: (sentence, kind) pairs flagged against the gold's."""
+    decoys: Score = Score(0, 0, 0)
+    """Decoys: ``tp`` those left unflagged, ``fp`` those flagged conflicting."""
+    held_out: bool = False
+    """The story is held out (see ``held_out``)."""
 
 
 def _score(pred: set[tuple[int, int]], gold: set[tuple[int, int]]) -> Score:
@@ -137,11 +161,14 @@ def naive_unique(ev: Evidence, cutoff: float = NAIVE_CUTOFF) -> set[tuple[int, i
     return {(ev.units[i].article, ev.units[i].first) for i, b in zip(sent_units, best, strict=True) if b < cutoff}
 
 
-def score_story(comparison: Comparison, ev: Evidence, labels: Sequence[GoldLabel]) -> StoryScores:
+def score_story(comparison: Comparison, ev: Evidence, labels: Sequence[GoldLabel],
+                is_held_out: bool = False) -> StoryScores:
     """Score a comparison against its gold labels."""
     gold = locate(labels, comparison.articles, comparison.sentences, comparison.story)
     gold_sets = {lab: {k for k, g in gold.items() if g.label == lab} for lab in LABELS}
+    gold_kinds = {(k, g.kind) for k, g in gold.items() if g.kind}
     pred_unique, pred_conf, pred_adds = set(), set(), set()
+    pred_kinds: set[tuple[tuple[int, int], str]] = set()
     for a, claims in enumerate(comparison.claims):
         for c in claims:
             key = (a, c.sentence.index)
@@ -151,6 +178,13 @@ def score_story(comparison: Comparison, ev: Evidence, labels: Sequence[GoldLabel
                 pred_conf.add(key)
             if c.added and c.status is not Status.UNIQUE:
                 pred_adds.add(key)
+            pred_kinds |= {(key, x.kind) for x in c.conflicts}
+            if c.updates:
+                pred_kinds.add((key, "update"))
+    kinds = tuple((kind, _score({p for p in pred_kinds if p[1] == kind}, {g for g in gold_kinds if g[1] == kind}))
+                  for kind in CONFLICT_KINDS)
+    decoys = gold_sets["decoy"]
+    flagged = len(decoys & pred_conf)
     errors = []
     for a, claims in enumerate(comparison.claims):
         for c in claims:
@@ -171,17 +205,23 @@ def score_story(comparison: Comparison, ev: Evidence, labels: Sequence[GoldLabel
         adds=_score(pred_adds, gold_sets["adds"]),
         naive_unique=_score(naive_unique(ev), gold_sets["unique"]),
         errors=tuple(errors),
+        kinds=kinds,
+        decoys=Score(len(decoys) - flagged, flagged, 0),
+        held_out=is_held_out,
     )
 
 
-def total(scores: Sequence[StoryScores]) -> StoryScores:
+def total(scores: Sequence[StoryScores], name: str = "overall") -> StoryScores:
     """Micro-averaged scores over stories."""
     zero = Score(0, 0, 0)
     return StoryScores(
-        story="overall",
+        story=name,
         unique=sum((s.unique for s in scores), zero),
         conflicting=sum((s.conflicting for s in scores), zero),
         adds=sum((s.adds for s in scores), zero),
         naive_unique=sum((s.naive_unique for s in scores), zero),
         errors=(),
+        kinds=tuple((kind, sum((dict(s.kinds).get(kind, zero) for s in scores), zero)) for kind in CONFLICT_KINDS),
+        decoys=sum((s.decoys for s in scores), zero),
+        held_out=bool(scores) and all(s.held_out for s in scores),
     )

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 DIVERGENCE_COLUMNS = (
     "story", "outlet", "article_id", "sentence_id", "start", "end", "sentence", "status",
     "support", "independent_support", "supporting_outlets", "best_outlet", "best_sentence",
-    "best_similarity", "conflict", "added", "unnamed_source",
+    "best_similarity", "conflict", "added", "unnamed_source", "update",
 )
 """Columns of the divergence table, in order. Stable across releases: add, never rename."""
 SUMMARY_COLUMNS = (
@@ -55,6 +55,7 @@ def divergence_table(comparison: Comparison) -> pd.DataFrame:
                 "conflict": "; ".join(x.describe(outlets) for x in c.conflicts),
                 "added": "; ".join(c.added),
                 "unnamed_source": c.unnamed_source,
+                "update": "; ".join(x.describe(outlets) for x in c.updates),
             })
     return pd.DataFrame(rows, columns=list(DIVERGENCE_COLUMNS))
 
@@ -120,10 +121,12 @@ def match_table(comparison: Comparison, claim: Claim, needed: Sequence[float] | 
             "carries it": "yes" if m.article in claim.supporting else "no",
             "matched as": MATCH_KINDS.get(m.kind, m.kind),
             "best match": m.text,
-            "conflict": "; ".join(f"{c.kind}: {c.mine} vs {c.theirs}" for c in claim.conflicts if c.article == m.article),
+            "conflict": "; ".join(f"{c.kind}: {c.mine} {'->' if c.kind == 'update' else 'vs'} {c.theirs}"
+                                  for c in (*claim.conflicts, *claim.updates) if c.article == m.article),
+            "same slot": "; ".join(c.slot for c in (*claim.conflicts, *claim.updates) if c.article == m.article and c.slot),
         })
     columns = ["outlet", "similarity", *(["needed"] if needed is not None else []), "carries it", "conflict",
-               "matched as", "best match"]
+               "same slot", "matched as", "best match"]
     return pd.DataFrame(rows, columns=columns)
 
 

@@ -191,17 +191,22 @@ class Conflict:
     """A detail on which a sentence and its counterpart disagree."""
 
     kind: str
-    """"number", "date", "time", "name" or "negation"."""
+    """"number", "date", "time", "name" or "negation"; or "update" for a figure that moved
+    between two dated reports (not a conflict)."""
     article: int
     """Index of the other article."""
     mine: str
     """The detail as this sentence states it."""
     theirs: str
     """The detail as the counterpart states it."""
+    slot: str = ""
+    """What both sides fill: the counted thing and its role ("people (missing)"), the event a
+    date attaches to, the title before a name, the negated predicate."""
 
     def describe(self, outlets: tuple[str, ...] | list[str]) -> str:
-        """One line for a table cell, e.g. ``number: 6 vs 8 (Harbor Wire)``."""
-        return f"{self.kind}: {self.mine} vs {self.theirs} ({outlets[self.article]})"
+        """One line for a table cell, e.g. ``number: 6 vs 8 (Harbor Wire)``, or
+        ``update: six missing (Tuesday) -> four missing (Wednesday) (Harbor Wire)``."""
+        return f"{self.kind}: {self.mine} {'->' if self.kind == 'update' else 'vs'} {self.theirs} ({outlets[self.article]})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +230,8 @@ class Claim:
     """The phrase showing the claim rests on an unnamed source, if any."""
     independent_support: int = 0
     """Supporting outlets counted once per wire-copy group."""
+    updates: tuple[Conflict, ...] = ()
+    """Figures of the same slot that another outlet reports at another time (kind "update")."""
 
     @property
     def best(self) -> Match | None:
@@ -265,6 +272,8 @@ class Settings:
     """A clause of a carried sentence whose best counterpart is below this is reported as added."""
     wire_copy: float = 0.6
     """Share of sentences with a near-verbatim twin above which two articles are one source."""
+    rules_off: tuple[str, ...] = ()
+    """Conflict rules switched off (names from ``details.RULES``; for the ablation)."""
 
     def __post_init__(self) -> None:
         if not self.lexical >= 0:  # also rejects NaN

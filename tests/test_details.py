@@ -1,5 +1,7 @@
 """Pure detail checks: numbers, dates, names, negation, sourcing."""
 
+import pytest
+
 from compare import details
 
 
@@ -180,7 +182,7 @@ def test_the_shortcut_never_hides_a_conflict():
                 full = details._compare(details.details_of(mine), details.details_of(theirs), mine, theirs, titles_only,
                                         shortcut=False)
                 assert details._conflicts(mine, theirs, titles_only) == full, (mine, theirs, titles_only)
-                kinds.update((k, titles_only) for k, _, _ in full)
+                kinds.update((k, titles_only) for k, *_ in full)
     assert {("number", False), ("date", False), ("time", False), ("name", False), ("negation", False),
             ("name", True)} <= set(kinds)
 
@@ -207,3 +209,80 @@ def test_the_classifier_array_test_matches_may_conflict():
                          for i, j in zip(one.tolist(), two.tolist(), strict=True)])
         np.testing.assert_array_equal(got, want)
         assert 0 < want.sum() < len(want)
+
+
+# The slot model (issue 12): a figure, date, time or negation conflicts only where both sides
+# fill the same slot. Pairs from real coverage of two events no bundled story comes from.
+NOT_CONFLICTS = [
+    # a negation of another predicate
+    ("Crews were repairing potholes on the bridge when it fell.", "The repairs did not concern the bridge's structure."),
+    ("The collapse will shut down ship traffic into the port.", "It is not yet known when the port reopens."),
+    ("No one was hurt.", "The ship was carrying 18,000 containers."),
+    # different counted things, roles or rates
+    ("Two people were rescued from the water.", "Six people are missing."),
+    ("Eight workers on the bridge fell into the river, and six of them are presumed dead.",
+     "Six construction workers who were patching potholes are feared dead, and two others were pulled from the water."),
+    ("About 50 ships pass through the canal each day.", "Several dozen ships waited at the entrances."),
+    # two events' days
+    ("Trade was at a standstill on Wednesday.", "The ship ran aground on Tuesday."),
+    # approximations and ranges that agree
+    ("The line runs about 1,000 km along the coast.", "The line runs more than 600 miles along the coast."),
+    ("The fund will hold $10-30bn.", "The fund will hold up to $30bn."),
+    ("Some 50 ships waited.", "Roughly 50 ships waited."),
+    ("Nearly 200 homes were flooded.", "About 200 homes were flooded."),
+    ("The evacuation zone is one mile around the site.", "The evacuation zone is 1.6 km around the site."),
+    ("Two hundred people were evacuated.", "200 people were evacuated."),
+    ("Forty firefighters fought the blaze.", "40 firefighters fought the blaze."),
+    ("The ship struck the bridge at about 1:30 a.m.", "The ship struck the bridge at 1:28 a.m."),
+]
+CONFLICTS = [
+    ("Around 40 world leaders squeezed into the pews.", "Roughly 50 heads of state and government attended.", "number"),
+    ("Forty firefighters fought the blaze.", "Sixty-five firefighters fought the blaze.", "number"),
+    ("Seven tug boats were working to free the ship.", "Nine tugs were working to free the ship.", "number"),
+    ("Fifteen ships were waiting.", "About 30 ships were waiting.", "number"),
+    ("The fund will hold $10-20bn.", "The fund will hold $25bn-$40bn.", "number"),
+    ("All 21 crew members were said to be safe.", "All 25 crew members aboard were reported safe.", "number"),
+    ("The chemicals leaked into the creek.", "No chemicals leaked into the creek, officials said.", "negation"),
+    ("Two people were hurt in the blast.", "No one was hurt in the blast.", "negation"),
+    ("The Coast Guard called off its search on Tuesday evening.", "The Coast Guard called off its search on Wednesday.", "date"),
+    ("The train derailed at 8:50 p.m.", "The train derailed shortly after 10 p.m.", "time"),
+]
+
+
+@pytest.mark.parametrize("mine,theirs", NOT_CONFLICTS)
+def test_different_slots_and_agreeing_figures_are_no_conflict(mine, theirs):
+    assert details.conflicts(mine, theirs) == [], (mine, theirs)
+    assert details.conflicts(theirs, mine) == [], (theirs, mine)
+
+
+@pytest.mark.parametrize("mine,theirs,kind", CONFLICTS)
+def test_the_same_slot_with_other_details_conflicts(mine, theirs, kind):
+    assert kind in [k for k, *_ in details.conflicts(mine, theirs)], (mine, theirs)
+    assert kind in [k for k, *_ in details.conflicts(theirs, mine)], (theirs, mine)
+
+
+def test_a_figure_dated_differently_is_an_update():
+    found = details.conflicts("As of Tuesday morning six people were missing.", "By Wednesday evening four people remained missing.")
+    assert found == [("update", "six people (Tuesday morning)", "four people (Wednesday evening)")]
+    # undated figures of a changing count, in articles of different days: an update too...
+    assert [k for k, *_ in details.conflicts("Six people are missing.", "Four people are missing.",
+                                             days=("2024-03-26", "2024-03-27"))] == ["update"]
+    # ...but not a crew list, which does not change from one day to the next
+    assert [k for k, *_ in details.conflicts("All 21 crew members are safe.", "All 25 crew members are safe.",
+                                             days=("2021-03-29", "2021-03-30"))] == ["number"]
+    assert [k for k, *_ in details.conflicts("The death toll rose to 15 people.", "Twelve people died.")] == ["update"]
+
+
+def test_numbers_in_words_are_read_as_numbers():
+    got = [(v, u) for v, u, _ in details.numbers("Sixty-five firefighters, two hundred people, twenty-one crew and a dozen tugs")]
+    assert got == [(65.0, "firefighter"), (200.0, "person"), (21.0, "crew"), (12.0, "tug")]
+    assert [(v, u) for v, u, _ in details.numbers("Some 1.5 million barrels leaked.")] == [(1.5e6, "volume")]
+    q = details.quantities("a 1.6-mile bridge and more than 600 miles of track")
+    assert q[0].unit == q[1].unit == "length" and q[1].hi == float("inf")
+
+
+def test_each_slot_is_said_in_words():
+    (q,) = details.quantities("Six people were still missing on Tuesday.")
+    assert details.slot_label(q) == "people (missing)"
+    (q,) = details.quantities("About 50 ships pass through the canal each day.")
+    assert details.slot_label(q) == "ship (passing), per day"
