@@ -67,6 +67,28 @@ def article_files(folder: Path) -> list[Path]:
     )
 
 
+def pile_files(root: Path) -> list[Path]:
+    """The article files of a pile: every file with an article suffix in ``root`` and in its
+    sub-folders, recursively, sorted by path. Names starting with ``.`` or ``_`` (files and
+    folders), ``README*`` files and symbolic links to folders are skipped, as in a story folder."""
+    root = Path(root)
+    if not root.is_dir():
+        raise CompareError(f"{root}: no such folder")
+    out: list[Path] = []
+    for here, dirs, files in os.walk(root, onerror=_raise_walk_error):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        for name in files:
+            p = Path(here) / name
+            if (p.suffix.lower() in ARTICLE_SUFFIXES and not name.startswith((".", "_"))
+                    and not name.lower().startswith("readme")):
+                out.append(p)
+    return sorted(out, key=lambda p: p.relative_to(root).parts)
+
+
+def _raise_walk_error(exc: OSError) -> None:
+    raise CompareError(f"{exc.filename}: cannot read the folder ({exc.strerror or exc})")
+
+
 def read_bytes_checked(path: Path) -> bytes:
     """Read a file, refusing what cannot be an article: missing, huge, empty or binary.
 
