@@ -50,7 +50,7 @@ def main() -> int:
     def cell(score) -> str:
         return f"{score.f1:.3f}/{score.ari:.2f}{'*' if score.merged else ' '}"
 
-    print(f"{'method':34} " + " ".join(f"{t:>11.2f}" for t in THRESHOLDS) + "   band F1>=0.95")
+    print(f"{'method':42} " + " ".join(f"{t:>11.2f}" for t in THRESHOLDS) + "   band F1>=0.95")
     for window in (base.window_days, 0):
         for linkage in ("average", "complete", "single"):
             scores = []
@@ -59,7 +59,7 @@ def main() -> int:
                 scores.append(score_clusters(linkage, cluster_articles(pile.articles, encoder, s).labels(), pile))
             band = [t for t, s in zip(THRESHOLDS, scores, strict=True) if s.f1 >= 0.95 and not s.merged]
             label = f"{linkage} linkage, " + (f"{window}-day window" if window else "no window")
-            print(f"{label:34} " + " ".join(f"{cell(s):>11}" for s in scores)
+            print(f"{label:42} " + " ".join(f"{cell(s):>11}" for s in scores)
                   + (f"   {band[0]:.2f}-{band[-1]:.2f}" if band else "   none"))
         # HDBSCAN on the same constrained distances (versions folded as the engine does).
         kept = cluster_articles(pile.articles, encoder, replace(base, window_days=window))
@@ -83,10 +83,10 @@ def main() -> int:
         for v in kept.versions:
             labels[v.dropped] = labels[v.kept]
         label = "HDBSCAN(min_cluster_size=2), " + (f"{window}-day window" if window else "no window")
-        print(f"{label:34} {cell(score_clusters('hdbscan', labels, pile)):>11}   (no threshold)")
+        print(f"{label:42} {cell(score_clusters('hdbscan', labels, pile)):>11}   (no threshold)")
     titles = encoder.encode([headline(a) for a in pile.articles])
     naive = [score_clusters("naive", naive_clusters(titles, 1 - t), pile) for t in THRESHOLDS]
-    print(f"{'naive: title cosine >= 1 - t':34} " + " ".join(f"{cell(s):>11}" for s in naive))
+    print(f"{'naive: title cosine >= 1 - t':42} " + " ".join(f"{cell(s):>11}" for s in naive))
     synthetic(base)
     return 0
 
@@ -110,7 +110,7 @@ def synthetic(base) -> None:  # noqa: ANN001 - ClusterSettings
 
     def report(label: str, labels, seconds: float) -> None:
         p, r = bcubed(labels, truth)
-        print(f"{label:34} B-cubed P {p:.3f} R {r:.3f} F1 {2 * p * r / (p + r):.3f}  ARI "
+        print(f"{label:42} B-cubed P {p:.3f} R {r:.3f} F1 {2 * p * r / (p + r):.3f}  ARI "
               f"{adjusted_rand_score(truth, labels):.3f}  {seconds:5.1f} s")
 
     for linkage in ("average", "complete", "single"):

@@ -421,9 +421,16 @@ def cmd_eval_clusters(args: argparse.Namespace) -> int:
     merged = rows[0].merged
     print(f"near-topic pairs merged: {len(merged)} of {len(pile.near_topics)}"
           + ("" if not merged else " (" + "; ".join(f"{a} + {b}" for a, b in merged) + ")"))
-    print(f"versions set aside: {len(c.versions)}" + "".join(
-        f"\n  {pile.articles[v.dropped].source} -> kept {pile.articles[v.kept].source} ({v.reason})" for v in c.versions
-    ) if args.verbose else f"versions set aside: {len(c.versions)}")
+    print(f"versions set aside: {len(c.versions)}")
+    if args.verbose:
+        for v in c.versions:
+            print(f"  {pile.articles[v.dropped].source} -> kept {pile.articles[v.kept].source} ({v.reason})")
+        labels = c.labels()
+        for k, s in enumerate(c.stories):
+            gold = sorted({pile.gold[i] for i, lab in enumerate(labels) if lab == k})
+            print(f"  {s.name}: {', '.join(gold)}")
+        for i in c.singletons:
+            print(f"  singleton {pile.articles[i].source} (gold: {pile.gold[i]})")
     return 0
 
 

@@ -704,3 +704,15 @@ def write_corpus(c: Clustering, into: Path, pile: Path | None = None) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return into
+
+
+def read_singletons(corpus: Path) -> list[dict]:
+    """The entries of a clustered corpus's ``_singletons.toml`` (empty when there is none)."""
+    import tomllib
+
+    try:
+        data = tomllib.loads((Path(corpus) / SINGLETONS).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []
+    entries = data.get("singletons", [])
+    return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []

@@ -55,6 +55,17 @@ def list_stories(root: Path | None = None) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
 
 
+def story_title(folder: Path) -> str:
+    """The ``title`` of a story folder's story.toml ("" when there is none or it is unreadable)."""
+    import tomllib
+
+    try:
+        value = tomllib.loads((Path(folder) / "story.toml").read_text(encoding="utf-8")).get("title", "")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return ""
+    return value if isinstance(value, str) else ""
+
+
 def article_files(folder: Path) -> list[Path]:
     """The article files of a story folder, sorted by name (gold/story files and hidden files skipped)."""
     return sorted(

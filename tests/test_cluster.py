@@ -327,3 +327,39 @@ def test_cli_eval_clusters_prints_the_scores_beside_the_baseline(cli, capsys):
     engine, naive = [line for line in printed.splitlines() if line.startswith(("engine:", "naive:"))]
     assert float(engine.split()[-4]) >= 0.95 > float(naive.split()[-4])  # B3 F1 column
     assert "near-topic pairs merged: 0 of" in printed
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert engine in readme and naive in readme  # the README quotes this run's figures
+
+
+def test_the_dashboard_opens_a_clustered_corpus_lists_its_stories_and_moves_between_them(
+        cli, small_pile, tmp_path, monkeypatch, cache_dir):
+    from streamlit.testing.v1 import AppTest
+
+    out = tmp_path / "stories"
+    assert cli(["cluster", str(small_pile), "--into", str(out), "-q"]) == 0
+    names = [p.name for p in list_stories(out)]
+    monkeypatch.setenv("COMPARE_CORPUS_DIR", str(out))
+    monkeypatch.setenv("COMPARE_SAVED_DIR", str(tmp_path / "saved"))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+    at.run()
+    assert not at.exception, at.exception
+
+    def title() -> str:
+        return at.title[0].value.replace("\\", "")
+
+    assert title() == names[0]
+    table = next(d.value for d in at.dataframe if "unique" in d.value.columns and "title" in d.value.columns)
+    assert list(table["story"]) == names and sorted(table["outlets"]) == [3, 4]
+    assert (table["unique"] >= 1).all() and (table["sentences"] > table["unique"]).all()
+    assert any("1 article fit no story" in c.value for c in at.caption)
+
+    def button(label: str):
+        return next(b for b in at.button if b.label.startswith(label))
+
+    assert button("◀ Previous").disabled and not button("Next").disabled
+    button("Next").click().run()
+    assert title() == names[1] and button("Next").disabled
+    outlets = sorted(a.outlet for a in load_story([out / names[1]]).articles)
+    assert [m for m in at.metric if m.label == "Outlets"][0].value == str(len(outlets))
+    button("◀ Previous").click().run()
+    assert title() == names[0] and not at.exception
