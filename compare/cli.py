@@ -358,7 +358,8 @@ def _cluster_pile(args: argparse.Namespace, pile: Path, into: Path, encoder=None
     articles = load_pile(pile, skip_bad=args.skip_bad, warn=lambda m: _err(f"warning: {m}"),
                          progress=ProgressBar("reading", enabled=not args.quiet))
     encoder = encoder or _encoder(args)
-    clustering = cluster_articles(articles, encoder, settings, progress=ProgressBar("embedding", enabled=not args.quiet))
+    clustering = cluster_articles(articles, encoder, settings, progress=ProgressBar("embedding", enabled=not args.quiet),
+                                  block_progress=ProgressBar("clustering", enabled=not args.quiet))
     write_corpus(clustering, into, pile)
     return clustering
 

@@ -201,6 +201,15 @@ def embedding_text(article: Article, lead_sentences: int = 2) -> str:
     return " ".join([head, *lead]).strip()
 
 
+def story_slug(title: str, limit: int = 60) -> str:
+    """A story folder's name from its headline: the slug, cut at a word boundary within ``limit``."""
+    slug = slugify(title)
+    if len(slug) > limit:
+        cut = slug.rfind("-", 0, limit + 1)
+        slug = slug[:cut] if cut >= limit // 2 else slug[:limit]
+    return slug.strip("-") or "story"
+
+
 def normalise_url(url: str) -> str:
     """A url compared for versions: no scheme, ``www.``, fragment, or trailing slash; lower-case host."""
     url = url.strip()
@@ -427,13 +436,14 @@ def blocks(ids: np.ndarray, sims: np.ndarray, outlets: np.ndarray, days: np.ndar
 
 def cluster_articles(articles: Sequence[Article], encoder: Encoder | None = None,
                      settings: ClusterSettings | None = None, vectors: np.ndarray | None = None,
-                     progress: Progress | None = None) -> Clustering:
+                     progress: Progress | None = None, block_progress: Progress | None = None) -> Clustering:
     """Group loose articles into stories (see the module docstring for the method).
 
     ``vectors`` (n, d), L2-normalised, one row per article, replaces the encoder (benchmarks,
     or embeddings computed elsewhere); otherwise each article's headline and lead are embedded
-    with ``encoder`` (default: the configured model behind the disk cache). The result does not
-    depend on the order of ``articles``."""
+    with ``encoder`` (default: the configured model behind the disk cache). ``progress`` is
+    called while encoding, ``block_progress(done, total)`` while the blocks are clustered. The
+    result does not depend on the order of ``articles``."""
     settings = settings or ClusterSettings()
     articles = tuple(articles)
     n = len(articles)
@@ -474,10 +484,13 @@ def cluster_articles(articles: Sequence[Article], encoder: Encoder | None = None
     if len(dropped):
         ids, sims = neighbour_graph(kvecs, settings.neighbours)
     groups: list[list[int]] = []
-    for block in blocks(ids, sims, koutlets, kdays, settings):
+    parts = blocks(ids, sims, koutlets, kdays, settings)
+    for done, block in enumerate(parts, start=1):
         block = np.sort(block)
         for g in cluster_block(kvecs[block], koutlets[block], kdays[block], settings):
             groups.append([int(kept[block[i]]) for i in g])
+        if block_progress and (done % 200 == 0 or done == len(parts)):
+            block_progress(done, len(parts))
 
     # Stories, named from their most central headline.
     drafts = []
@@ -492,7 +505,7 @@ def cluster_articles(articles: Sequence[Article], encoder: Encoder | None = None
         ranked = sorted(range(len(g)), key=lambda k: (-round(float(central[k]), 6), arts[g[k]].source, k))
         members = [(g[k], float(central[k])) for k in ranked]
         first = min((arts[i].published for i in g if arts[i].published), default="")
-        drafts.append((first, slugify(headline(arts[members[0][0]]))[:60].strip("-") or "story", members))
+        drafts.append((first, story_slug(headline(arts[members[0][0]])), members))
     drafts.sort(key=lambda d: (d[0], d[1], [arts[i].source for i, _ in d[2]]))
     used: set[str] = set()
     back = {new: old for new, old in enumerate(order)}  # canonical index -> input index

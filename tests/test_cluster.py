@@ -13,7 +13,15 @@ import numpy as np
 import pytest
 
 from compare import Article, CompareError, cluster_articles, load_story
-from compare.cluster import Clustering, ClusterSettings, embedding_text, load_pile, normalise_url, write_corpus
+from compare.cluster import (
+    Clustering,
+    ClusterSettings,
+    embedding_text,
+    load_pile,
+    normalise_url,
+    story_slug,
+    write_corpus,
+)
 from compare.corpus import article_files, list_stories
 from compare.evaluate import bcubed, bundled_pile, naive_clusters, score_clusters
 
@@ -145,6 +153,9 @@ def test_embedding_text_is_the_headline_and_the_lead():
     untitled = Article(outlet="X", text="Headline without a stop\n\nFirst sentence. Second one. Third.")
     assert embedding_text(untitled, 2) == "Headline without a stop First sentence. Second one."
     assert normalise_url("HTTPS://www.Example.org/a/b/#top") == normalise_url("http://example.org/a/b")
+    assert story_slug("Airlines still struggling as CrowdStrike outage hit 8.5 million Windows devices") == \
+        "airlines-still-struggling-as-crowdstrike-outage-hit-8-5"
+    assert story_slug("!!!") == "article" and len(story_slug("x" * 100)) == 60
 
 
 # --- the corpus written --------------------------------------------------------------------
