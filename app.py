@@ -15,13 +15,14 @@ import streamlit as st
 from compare import Article, CompareError, Settings, Status, compare_evidence, list_stories, load_story, save_story
 from compare.charts import coverage_heatmap, pair_similarity, status_bars
 from compare.claims import sentence_bars
-from compare.corpus import article_from_bytes, corpora_dir, make_article
+from compare.cluster import read_singletons
+from compare.corpus import article_files, article_from_bytes, corpora_dir, make_article, story_title
 from compare.embed import get_encoder, model_from_env
 from compare.fetch import fetch_article
 from compare.pipeline import prepare_cached
 from compare.render import escape_markdown as md
 from compare.render import legend_html, side_by_side_html, unique_digest_html
-from compare.tables import coverage_matrix, divergence_table, match_table, summary_table, to_csv_text
+from compare.tables import coverage_matrix, divergence_table, match_table, story_list, story_row, summary_table, to_csv_text
 
 DEFAULT_STORY = os.environ.get("COMPARE_STORY", "drone-deal-2025-07")
 SAVED_DIR = Path(os.environ.get("COMPARE_SAVED_DIR") or Path.home() / "story-compare" / "stories")
@@ -53,6 +54,23 @@ def as_key(articles) -> tuple:
     return tuple(astuple(a) for a in articles)
 
 
+def files_stamp(folder: Path) -> tuple:
+    """What a story folder's list row depends on: its article files' names, sizes and times."""
+    return tuple((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in article_files(folder))
+
+
+# One row of a corpus's story list, with the default thresholds (the verdicts are shared with
+# the story view, and the evidence comes from the result store once a batch has run).
+@st.cache_data(show_spinner=False, max_entries=4096)
+def story_overview(model: str, folder: str, stamp: tuple) -> dict:
+    try:
+        story = load_story([Path(folder)])
+        comparison = verdicts(model, as_key(story.articles), astuple(Settings()), Path(folder).name)
+    except CompareError as exc:
+        return {"story": Path(folder).name, "title": f"cannot be compared: {exc}"}
+    return story_row(comparison, story_title(Path(folder)))
+
+
 def for_spreadsheets(df) -> bytes:
     """A download's CSV, with the UTF-8 byte-order mark by which Excel knows the encoding (without
     it, curly quotes and dashes come out garbled); the CLI writes plain UTF-8 for programs."""
@@ -61,12 +79,27 @@ def for_spreadsheets(df) -> bytes:
 
 # Sidebar: which story -------------------------------------------------------------------
 st.sidebar.title("story-compare")
-bundled = {p.name: p for p in list_stories(corpora_dir())}
-saved = {f"saved: {p.name}": p for p in list_stories(SAVED_DIR)}
+corpus_text = st.sidebar.text_input(
+    "Corpus folder", os.environ.get("COMPARE_CORPUS_DIR", ""), key="corpus_dir", placeholder="the bundled stories",
+    help="A folder of story folders, such as one written by `story-compare cluster PILE --into FOLDER`. "
+         "Empty: the bundled stories.")
+corpus: Path | None = None
+if corpus_text.strip():
+    corpus = Path(corpus_text.strip()).expanduser()
+    if not list_stories(corpus):
+        st.sidebar.error(md(f"{corpus}: no story folders there; showing the bundled stories"))
+        corpus = None
+if corpus is not None:
+    bundled = {p.name: p for p in list_stories(corpus)}
+    saved: dict[str, Path] = {}
+else:
+    bundled = {p.name: p for p in list_stories(corpora_dir())}
+    saved = {f"saved: {p.name}": p for p in list_stories(SAVED_DIR)}
 choices = list(bundled) + list(saved) + [BUILD]
 default = choices.index(DEFAULT_STORY) if DEFAULT_STORY in choices else 0
-choice = st.sidebar.selectbox("Story", choices, index=default, key="story",
-                              help="A bundled story, one you saved, or your own articles.")
+story_key = "story" if corpus is None else f"story@{corpus}"  # a new corpus starts at its first story
+choice = st.sidebar.selectbox("Story", choices, index=default, key=story_key,
+                              help="A story of the corpus, one you saved, or your own articles.")
 
 if "custom" not in st.session_state:
     st.session_state.custom = []  # list of (id, Article); the id keys the article's widgets
@@ -194,6 +227,28 @@ shown = st.sidebar.multiselect("Highlight", [s.value for s in Status], default=[
 unnamed_only = st.sidebar.checkbox("Only claims on unnamed sources", key="unnamed_only")
 model = model_from_env()
 st.sidebar.caption(f"Model: {model}")
+
+# The corpus's story list ------------------------------------------------------------------
+if corpus is not None:
+    names = list(bundled)
+    with st.spinner(f"Comparing the {len(names)} stories of {corpus.name} (once; results are kept)…"):
+        rows = [story_overview(model, str(bundled[n]), files_stamp(bundled[n])) for n in names]
+    with st.expander(f"Stories in {md(corpus.name)}: {len(names)}", expanded=True):
+        st.caption("Unique: claims only one outlet carries; conflicting: carried elsewhere with a different detail "
+                   "(default thresholds). Sort by a column to see where to look.")
+        st.dataframe(story_list(rows), hide_index=True, width="stretch", key="story_list")
+        singles = read_singletons(corpus)
+        if singles:
+            st.caption(f"{len(singles)} article{'s' if len(singles) > 1 else ''} fit no story: "
+                       f"listed in {md(str(corpus / '_singletons.toml'))}.")
+        at = names.index(choice) if choice in names else -1
+        c1, c2, c3 = st.columns([1, 1, 4])
+        c1.button("◀ Previous story", key="prev_story", disabled=at <= 0, on_click=st.session_state.__setitem__,
+                  args=(story_key, names[max(at - 1, 0)]))
+        c2.button("Next story ▶", key="next_story", disabled=at < 0 or at >= len(names) - 1,
+                  on_click=st.session_state.__setitem__, args=(story_key, names[min(at + 1, len(names) - 1)]))
+        if at >= 0:
+            c3.caption(f"Story {at + 1} of {len(names)}")
 
 # Compare --------------------------------------------------------------------------------
 st.title(md(story_name))

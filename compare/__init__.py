@@ -3,6 +3,7 @@
 The public API. Nothing heavy is imported here: the model loads on first use.
 """
 
+from .cluster import Clustering, ClusterSettings, StoryCluster, cluster_articles
 from .corpus import Story, corpora_dir, list_stories, load_story, read_article, save_story
 from .pipeline import compare_evidence, compare_story, prepare
 from .types import (
@@ -21,6 +22,8 @@ from .types import (
 __all__ = [
     "Article",
     "Claim",
+    "ClusterSettings",
+    "Clustering",
     "CompareError",
     "Comparison",
     "Conflict",
@@ -30,6 +33,8 @@ __all__ = [
     "Settings",
     "Status",
     "Story",
+    "StoryCluster",
+    "cluster_articles",
     "compare_evidence",
     "compare_story",
     "corpora_dir",

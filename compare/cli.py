@@ -79,6 +79,30 @@ def _threshold_options() -> argparse.ArgumentParser:
     return p
 
 
+def _cluster_options() -> argparse.ArgumentParser:
+    from .cluster import LINKAGES, ClusterSettings
+
+    d = ClusterSettings()
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("clustering")
+    g.add_argument("--max-distance", type=float, default=d.threshold, metavar="D",
+                   help=f"largest average cosine distance (1 - cosine) of title+lead embeddings within a story "
+                        f"(default {d.threshold})")
+    g.add_argument("--window", type=_count, default=d.window_days, metavar="DAYS",
+                   help=f"most days between a story's first and last 'published' date; 0 for none (default {d.window_days})")
+    g.add_argument("--neighbours", type=_count, default=d.neighbours, metavar="K",
+                   help=f"nearest articles looked at per article (default {d.neighbours})")
+    g.add_argument("--linkage", choices=LINKAGES, default=d.linkage, help=f"agglomerative linkage (default {d.linkage})")
+    return p
+
+
+def _cluster_settings(args: argparse.Namespace):
+    from .cluster import ClusterSettings
+
+    return ClusterSettings(threshold=args.max_distance, window_days=args.window, neighbours=args.neighbours,
+                           linkage=args.linkage)
+
+
 def _settings(args: argparse.Namespace):
     from .types import Settings
 
@@ -217,6 +241,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from .evaluate import held_out, load_gold, score_story, total
     from .pipeline import compare_evidence, prepare_cached
 
+    if args.clusters:
+        return cmd_eval_clusters(args)
     root = args.corpora or corpora_dir()
     settings = _settings(args)
     encoder = _encoder(args)
@@ -339,11 +365,123 @@ def cmd_batch(args: argparse.Namespace) -> int:
             sys.stderr.write("\n")
         sys.stderr.flush()
 
-    result = run_batch(args.corpus, args.csv, encoder, settings, parquet=args.parquet, progress=progress,
+    corpus = args.corpus
+    if args.cluster:  # the pile is clustered into a corpus beside OUT, then compared as any corpus
+        corpus = args.into or args.csv.with_name(args.csv.name + ".stories")
+        clustering = _cluster_pile(args, args.corpus, corpus, encoder)
+        if not args.quiet:
+            print(f"clustered {len(clustering.articles)} articles into {len(clustering.stories)} stories "
+                  f"and {len(clustering.singletons)} singletons -> {corpus}", file=sys.stderr)
+        if not clustering.stories:
+            raise CompareError(f"{args.corpus}: no two articles form a story (all {len(clustering.articles)} are singletons)")
+    elif args.into:
+        raise CompareError("--into is for --cluster")
+    result = run_batch(corpus, args.csv, encoder, settings, parquet=args.parquet, progress=progress,
                        warn=lambda m: _err(f"warning: {m}"))
     print(f"compared {len(result.done)} stories, resumed {len(result.skipped)}, failed {len(result.failed)}; "
           f"{result.rows} rows -> {args.csv}" + (f" and {args.parquet}" if args.parquet else ""))
     return 1 if result.failed else 0
+
+
+def _cluster_pile(args: argparse.Namespace, pile: Path, into: Path, encoder=None):  # noqa: ANN001 - Encoder
+    """Read the pile, cluster it, write the corpus ``into``; the Clustering."""
+    from .cluster import cluster_articles, load_pile, write_corpus
+
+    if not pile.is_dir():
+        raise CompareError(f"{pile}: no such folder")
+    if into.resolve().is_relative_to(pile.resolve()):
+        raise CompareError(f"{into}: inside the pile {pile}; write the stories somewhere else, "
+                           "or a rerun would read them as articles")
+    settings = _cluster_settings(args)
+    articles = load_pile(pile, skip_bad=args.skip_bad, warn=lambda m: _err(f"warning: {m}"),
+                         progress=ProgressBar("reading", enabled=not args.quiet))
+    encoder = encoder or _encoder(args)
+    clustering = cluster_articles(articles, encoder, settings, progress=ProgressBar("embedding", enabled=not args.quiet),
+                                  block_progress=ProgressBar("clustering", enabled=not args.quiet))
+    write_corpus(clustering, into, pile)
+    return clustering
+
+
+def print_clustering(c, into: Path, listed: int = 20) -> None:  # noqa: ANN001 - Clustering
+    """What ``cluster`` made: one line per story, then the singletons."""
+    in_stories = sum(len(s.members) for s in c.stories)
+    print(f"{len(c.articles)} articles -> {len(c.stories)} stories ({in_stories} articles), "
+          f"{len(c.singletons)} singletons, {len(c.versions)} earlier versions set aside")
+    for story in c.stories[:listed]:
+        print(f"  {story.name}  ({len(story.members)} outlets: {', '.join(m.article.outlet for m in story.members)})")
+    if len(c.stories) > listed:
+        print(f"  ... and {len(c.stories) - listed} more (see {into / '_cluster.toml'})")
+    if c.singletons:
+        print("singletons (no other article covers them):")
+        for i in c.singletons[:listed]:
+            print(f"  {c.articles[i].source}")
+        if len(c.singletons) > listed:
+            print(f"  ... and {len(c.singletons) - listed} more")
+    print(f"wrote {into} (singletons listed in {into / '_singletons.toml'})")
+
+
+def cmd_cluster(args: argparse.Namespace) -> int:
+    clustering = _cluster_pile(args, args.pile, args.into)
+    if not args.quiet:
+        print_clustering(clustering, args.into)
+    return 0
+
+
+def cmd_eval_clusters(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from .cluster import cluster_articles, headline
+    from .evaluate import NAIVE_CLUSTER_CUTOFFS, bundled_pile, naive_clusters, score_clusters
+
+    pile = bundled_pile(args.corpora)
+    encoder = _encoder(args)
+    settings = _cluster_settings(args)
+    progress = ProgressBar("embedding", enabled=not args.quiet)
+    c = cluster_articles(pile.articles, encoder, settings, progress=progress)
+    window = f"{settings.window_days}-day window" if settings.window_days else "no window"
+    rows = [score_clusters(f"engine: title+lead, {settings.linkage} <= {settings.threshold:g}, {window}",
+                           c.labels(), pile)]
+    titles = encoder.encode([headline(a) for a in pile.articles])
+    naive = [score_clusters(f"naive: title cosine >= {cut:.2f}, components", naive_clusters(titles, cut), pile)
+             for cut in NAIVE_CLUSTER_CUTOFFS]
+    rows.append(max(naive, key=lambda r: (r.f1, r.ari)))
+    if args.ablation:
+        for label, s in (("- time window", replace(settings, window_days=0)),
+                         ("- lead (title only)", replace(settings, lead_sentences=0)),
+                         ("single linkage", replace(settings, linkage="single")),
+                         ("complete linkage", replace(settings, linkage="complete"))):
+            if s != settings:
+                rows.append(score_clusters(label, cluster_articles(pile.articles, encoder, s).labels(), pile))
+    singles = sum(1 for g in pile.gold if g.startswith("single:"))
+    stories = len({g for g in pile.gold if not g.startswith("single:")})
+    print(f"clustering eval: {len(pile.articles)} articles, {stories} stories and {singles} singletons "
+          f"(the naive baseline at its best cut-off of {NAIVE_CLUSTER_CUTOFFS[0]:.2f}-{NAIVE_CLUSTER_CUTOFFS[-1]:.2f})")
+    print(format_cluster_eval(rows))
+    merged = rows[0].merged
+    print(f"near-topic pairs merged: {len(merged)} of {len(pile.near_topics)}"
+          + ("" if not merged else " (" + "; ".join(f"{a} + {b}" for a, b in merged) + ")"))
+    print(f"versions set aside: {len(c.versions)}")
+    if args.verbose:
+        for v in c.versions:
+            print(f"  {pile.articles[v.dropped].source} -> kept {pile.articles[v.kept].source} ({v.reason})")
+        labels = c.labels()
+        for k, s in enumerate(c.stories):
+            gold = sorted({pile.gold[i] for i, lab in enumerate(labels) if lab == k})
+            print(f"  {s.name}: {', '.join(gold)}")
+        for i in c.singletons:
+            print(f"  singleton {pile.articles[i].source} (gold: {pile.gold[i]})")
+    return 0
+
+
+def format_cluster_eval(rows) -> str:  # noqa: ANN001 - list[ClusterScores]
+    """The table printed by ``story-compare eval --clusters`` and quoted in the README."""
+    width = max(44, *(len(r.method) for r in rows))
+    head = f"{'method':{width}} {'B3 P':>6} {'B3 R':>6} {'B3 F1':>6} {'ARI':>6} {'stories':>7} {'near-topic merges':>17}"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        lines.append(f"{r.method:{width}} {r.precision:6.3f} {r.recall:6.3f} {r.f1:6.3f} {r.ari:6.3f} "
+                     f"{r.clusters:7d} {len(r.merged):17d}")
+    return "\n".join(lines)
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
@@ -371,7 +509,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"{PROG} 0.1.0")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    model, thresholds = _model_options(), _threshold_options()
+    model, thresholds, clustering = _model_options(), _threshold_options(), _cluster_options()
 
     p = sub.add_parser("list", help="list the bundled stories", description="List the bundled stories.")
     p.add_argument("--corpora", type=Path, metavar="DIR", help="corpus folder (default: the bundled corpora)")
@@ -392,24 +530,45 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no summary and no progress")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("eval", parents=[model, thresholds], help="score the engine against the gold labels",
+    p = sub.add_parser("eval", parents=[model, thresholds, clustering], help="score the engine against the gold labels",
                        description="Precision, recall and F1 of unique-claim and conflicting-detail detection "
                        "on every story with a gold.toml, beside the naive baseline.")
     p.add_argument("--corpora", type=Path, metavar="DIR", help="corpus folder (default: the bundled corpora)")
     p.add_argument("-v", "--verbose", action="store_true", help="list every misclassified sentence")
     p.add_argument("--ablation", action="store_true", help="also score the engine with each method switched off")
+    p.add_argument("--clusters", action="store_true",
+                   help="score story clustering instead: B-cubed and ARI on the bundled pile (corpora/ and "
+                        "piles/extras/), beside a naive baseline")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress")
     p.set_defaults(func=cmd_eval)
 
-    p = sub.add_parser("batch", parents=[model, thresholds], help="compare every story folder under a corpus",
+    p = sub.add_parser("batch", parents=[model, thresholds, clustering], help="compare every story folder under a corpus",
                        description="Compare every story folder under CORPUS and write one divergence table. "
                        "Resumable: stories finished by an earlier run (same files, model and thresholds) are not "
                        "redone. A story that fails is reported and skipped (exit code 1), the others are kept.")
-    p.add_argument("corpus", type=Path, metavar="CORPUS", help="folder holding one sub-folder per story")
+    p.add_argument("corpus", type=Path, metavar="CORPUS", help="folder holding one sub-folder per story "
+                   "(with --cluster: a pile of loose articles)")
     p.add_argument("--csv", type=Path, required=True, metavar="OUT", help="the joined divergence table (CSV)")
     p.add_argument("--parquet", type=Path, metavar="OUT", help="also write it as Parquet")
+    p.add_argument("--cluster", action="store_true",
+                   help="CORPUS is a pile: cluster it into stories first (written to OUT.stories/, see --into)")
+    p.add_argument("--into", type=Path, metavar="DIR", help="with --cluster: where to write the stories")
+    p.add_argument("--skip-bad", action="store_true", help="with --cluster: warn about unreadable files and go on")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress")
     p.set_defaults(func=cmd_batch)
+
+    p = sub.add_parser("cluster", parents=[model, clustering], help="sort a pile of loose articles into story folders",
+                       description="Group the articles under PILE (every .md .txt .html .json file, in sub-folders "
+                       "too) into stories: one event, several outlets. Writes one story folder per story into "
+                       "CORPUS (each a valid input to run and batch, with a story.toml saying how it was formed), "
+                       "and lists the articles that fit no story in CORPUS/_singletons.toml. Of two versions of "
+                       "one article (same url, or same outlet and near-identical text) the latest is kept.")
+    p.add_argument("pile", type=Path, metavar="PILE", help="folder of loose articles (read recursively)")
+    p.add_argument("--into", type=Path, required=True, metavar="CORPUS",
+                   help="folder to write the stories into (new, empty, or written by an earlier cluster run)")
+    p.add_argument("--skip-bad", action="store_true", help="warn about unreadable files and go on without them")
+    p.add_argument("-q", "--quiet", action="store_true", help="no summary and no progress")
+    p.set_defaults(func=cmd_cluster)
 
     p = sub.add_parser("fetch", help="save web articles into a story folder",
                        description="Download articles, extract their text with trafilatura and save them "
@@ -428,7 +587,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_usage(sys.stderr)
-        _err("error: name a command (list, run, eval, batch, fetch); --help explains them")
+        _err("error: name a command (list, run, eval, batch, cluster, fetch); --help explains them")
         return 2
     try:
         return int(args.func(args) or 0)

@@ -55,6 +55,17 @@ def list_stories(root: Path | None = None) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
 
 
+def story_title(folder: Path) -> str:
+    """The ``title`` of a story folder's story.toml ("" when there is none or it is unreadable)."""
+    import tomllib
+
+    try:
+        value = tomllib.loads((Path(folder) / "story.toml").read_text(encoding="utf-8")).get("title", "")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return ""
+    return value if isinstance(value, str) else ""
+
+
 def article_files(folder: Path) -> list[Path]:
     """The article files of a story folder, sorted by name (gold/story files and hidden files skipped)."""
     return sorted(
@@ -65,6 +76,28 @@ def article_files(folder: Path) -> list[Path]:
         and not p.name.startswith((".", "_"))
         and not p.name.lower().startswith("readme")
     )
+
+
+def pile_files(root: Path) -> list[Path]:
+    """The article files of a pile: every file with an article suffix in ``root`` and in its
+    sub-folders, recursively, sorted by path. Names starting with ``.`` or ``_`` (files and
+    folders), ``README*`` files and symbolic links to folders are skipped, as in a story folder."""
+    root = Path(root)
+    if not root.is_dir():
+        raise CompareError(f"{root}: no such folder")
+    out: list[Path] = []
+    for here, dirs, files in os.walk(root, onerror=_raise_walk_error):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        for name in files:
+            p = Path(here) / name
+            if (p.suffix.lower() in ARTICLE_SUFFIXES and not name.startswith((".", "_"))
+                    and not name.lower().startswith("readme")):
+                out.append(p)
+    return sorted(out, key=lambda p: p.relative_to(root).parts)
+
+
+def _raise_walk_error(exc: OSError) -> None:
+    raise CompareError(f"{exc.filename}: cannot read the folder ({exc.strerror or exc})")
 
 
 def read_bytes_checked(path: Path) -> bytes:

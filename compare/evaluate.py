@@ -225,3 +225,132 @@ def total(scores: Sequence[StoryScores], name: str = "overall") -> StoryScores:
         decoys=sum((s.decoys for s in scores), zero),
         held_out=bool(scores) and all(s.held_out for s in scores),
     )
+
+
+# --- clustering -----------------------------------------------------------------------------
+
+PILE_GOLD = "gold.toml"
+NEAR_TOPICS = "near-topics.toml"
+NAIVE_CLUSTER_CUTOFFS = tuple(round(0.30 + 0.05 * k, 2) for k in range(13))
+"""Cut-offs tried for the naive clustering baseline; the best on the pile is reported."""
+
+
+@dataclass(frozen=True)
+class PileGold:
+    """The bundled clustering eval: loose articles with the story each belongs to."""
+
+    articles: tuple[Article, ...]
+    """Every article of the pile."""
+    gold: tuple[str, ...]
+    """Per article: its story id (a story folder's name), or ``single:<file>`` for an article
+    no other article covers."""
+    near_topics: tuple[tuple[str, str], ...]
+    """Pairs of gold ids on near topics that must not be merged."""
+
+
+def bundled_pile(corpora: Path | None = None, extras: Path | None = None) -> PileGold:
+    """The eval pile: every article of every story folder of ``corpora`` (gold id: the folder
+    name) plus the loose articles of ``extras`` (gold ids from its gold.toml; "" marks a
+    singleton). Defaults: the bundled corpora and ``piles/extras`` beside them. Near-topic
+    pairs come from ``piles/near-topics.toml``, if present."""
+    from .corpus import article_files, corpora_dir, list_stories, read_article
+
+    corpora = Path(corpora) if corpora else corpora_dir()
+    piles = corpora.parent / "piles"
+    extras = Path(extras) if extras else piles / "extras"
+    articles: list[Article] = []
+    gold: list[str] = []
+    for folder in list_stories(corpora):
+        for f in article_files(folder):
+            articles.append(read_article(f))
+            gold.append(folder.name)
+    if extras.is_dir():
+        labels = _read_toml(extras / PILE_GOLD).get("files", {}) if (extras / PILE_GOLD).exists() else {}
+        if not isinstance(labels, dict):
+            raise CompareError(f"{extras / PILE_GOLD}: [files] must map file names to story names")
+        for f in article_files(extras):
+            if f.name not in labels:
+                raise CompareError(f"{f}: no gold story in {extras / PILE_GOLD} (give \"\" for a singleton)")
+            articles.append(read_article(f))
+            gold.append(str(labels[f.name]) or f"single:{f.name}")
+    if not articles:
+        raise CompareError(f"{corpora}: no articles for the clustering eval")
+    pairs: list[tuple[str, str]] = []
+    near = piles / NEAR_TOPICS
+    if near.exists():
+        for entry in _read_toml(near).get("pair", []):
+            if not (isinstance(entry, dict) and isinstance(entry.get("stories"), list) and len(entry["stories"]) == 2):
+                raise CompareError(f"{near}: each [[pair]] needs stories = [\"a\", \"b\"]")
+            a, b = (s if s in gold else f"single:{s}" for s in entry["stories"])
+            for s in (a, b):
+                if s not in gold:
+                    raise CompareError(f"{near}: {s.removeprefix('single:')!r} is neither a story nor a file of the pile")
+            pairs.append((a, b))
+    return PileGold(tuple(articles), tuple(gold), tuple(pairs))
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CompareError(f"{path}: invalid TOML ({exc})") from None
+
+
+@dataclass(frozen=True)
+class ClusterScores:
+    """How well one clustering of the pile matches the gold stories."""
+
+    method: str
+    """What produced the clustering."""
+    precision: float
+    """B-cubed precision: per article, the share of its cluster that is of its gold story (mean)."""
+    recall: float
+    """B-cubed recall: per article, the share of its gold story that is in its cluster (mean)."""
+    ari: float
+    """Adjusted Rand index (sklearn.metrics.adjusted_rand_score)."""
+    clusters: int
+    """Clusters of two or more articles."""
+    merged: tuple[tuple[str, str], ...]
+    """Near-topic pairs that share a cluster."""
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def bcubed(labels: Sequence[object], gold: Sequence[object]) -> tuple[float, float]:
+    """B-cubed (precision, recall) of a clustering ``labels`` against ``gold``, both one id per item."""
+    from collections import Counter
+
+    if len(labels) != len(gold) or not labels:
+        raise ValueError("labels and gold must be equally long and not empty")
+    pairs = Counter(zip(labels, gold, strict=True))
+    size_l, size_g = Counter(labels), Counter(gold)
+    p = sum(n * n / size_l[lab] for (lab, _), n in pairs.items()) / len(labels)
+    r = sum(n * n / size_g[g] for (_, g), n in pairs.items()) / len(labels)
+    return p, r
+
+
+def score_clusters(method: str, labels: Sequence[int], pile: PileGold) -> ClusterScores:
+    """Score one clustering of the pile."""
+    from collections import Counter
+
+    from sklearn.metrics import adjusted_rand_score
+
+    p, r = bcubed(labels, pile.gold)
+    together: dict[object, set[str]] = {}
+    for lab, g in zip(labels, pile.gold, strict=True):
+        together.setdefault(lab, set()).add(g)
+    merged = tuple((a, b) for a, b in pile.near_topics if any({a, b} <= s for s in together.values()))
+    return ClusterScores(method, p, r, float(adjusted_rand_score(pile.gold, labels)),
+                         sum(1 for n in Counter(labels).values() if n > 1), merged)
+
+
+def naive_clusters(vectors: np.ndarray, cutoff: float) -> list[int]:
+    """The naive baseline: articles whose title embeddings have cosine >= ``cutoff`` are
+    linked, and each connected component is a story. ``vectors``: (n, d), normalised."""
+    from scipy.sparse.csgraph import connected_components
+
+    _, labels = connected_components(vectors @ vectors.T >= cutoff, directed=False)
+    return [int(x) for x in labels]

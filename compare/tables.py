@@ -84,6 +84,32 @@ def summary_table(comparison: Comparison) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
 
 
+STORY_LIST_COLUMNS = ("story", "title", "outlets", "sentences", "unique", "conflicting", "outlet_names")
+"""Columns of a corpus's story list (the dashboard's overview of a clustered corpus)."""
+
+
+def story_row(comparison: Comparison, title: str = "") -> dict[str, object]:
+    """One story of a corpus's story list: how many outlets and sentences, and how many claims
+    only one outlet carries (unique) or carries with a conflicting detail: where to look."""
+    statuses = [c.status for claims in comparison.claims for c in claims]
+    return {
+        "story": comparison.story,
+        "title": title,
+        "outlets": len(comparison.articles),
+        "sentences": len(statuses),
+        "unique": statuses.count(Status.UNIQUE),
+        "conflicting": statuses.count(Status.CONFLICTING),
+        "outlet_names": ", ".join(comparison.outlets),
+    }
+
+
+def story_list(rows: Sequence[dict[str, object]]) -> pd.DataFrame:
+    """Rows of ``story_row`` -> the story list, in the order given."""
+    import pandas as pd
+
+    return pd.DataFrame(list(rows), columns=list(STORY_LIST_COLUMNS))
+
+
 def coverage_matrix(comparison: Comparison) -> pd.DataFrame:
     """Claims x outlets: for every sentence (a claim, labelled "outlet #n"), the best cosine
     with each other outlet (1.0 for its own outlet, NaN where no counterpart was found)."""
