@@ -46,15 +46,17 @@ def scores(evidence):
     out = {}
     for name, (_story, ev) in evidence.items():
         gold = load_gold(CORPORA / name)
-        assert gold, f"{name} has no gold labels"
+        if not gold:
+            continue  # the clustering pile's near-topic stories carry no sentence labels
         out[name] = score_story(compare_evidence(ev, Settings(), name), ev, gold)
     return out
 
 
-def test_every_bundled_story_has_gold_and_3_to_6_outlets(evidence):
+def test_every_bundled_story_has_3_to_8_outlets_and_the_tuned_ones_gold(evidence):
     assert len(evidence) >= 5
     for name, (story, _) in evidence.items():
-        assert 3 <= len(story.articles) <= 6, name
+        assert 3 <= len(story.articles) <= 8, name
+    for name in STORY_FLOORS:
         assert load_gold(CORPORA / name), name
 
 
