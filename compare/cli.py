@@ -238,7 +238,7 @@ def print_report(comparison, summary, show: int) -> None:  # noqa: ANN001 - Comp
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from .corpus import corpora_dir, list_stories, load_story
-    from .evaluate import held_out, load_gold, score_story, total
+    from .evaluate import held_out, load_gold, score_story
     from .pipeline import compare_evidence, prepare_cached
 
     if args.clusters:

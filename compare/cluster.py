@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .corpus import MAX_OUTLETS
+from .corpus import MAX_OUTLETS, swap_folder
 from .embed import Encoder, Progress
 from .segment import split_sentences
 from .types import Article, CompareError, slugify
@@ -635,7 +635,6 @@ def write_corpus(c: Clustering, into: Path, pile: Path | None = None) -> Path:
     readers). ``into`` must be new, empty, or a corpus written here before (it is replaced as
     a whole, so no story of an earlier run lingers). Deterministic: the same pile and settings
     give the same bytes. Sources are written relative to ``pile``."""
-    import os
     import shutil
 
     from .corpus import _make_temp_dir, save_story
@@ -702,17 +701,7 @@ def write_corpus(c: Clustering, into: Path, pile: Path | None = None) -> Path:
                                              "outlets": [m.article.outlet for m in story.members]}))
         (tmp / MANIFEST).write_text(_toml(manifest), encoding="utf-8")
         old = parent / f".{into.name}.old"
-        if into.exists():
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(into, old)
-            try:
-                os.replace(tmp, into)
-            except BaseException:
-                os.replace(old, into)
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, into)
+        swap_folder(tmp, into, old)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

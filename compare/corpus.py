@@ -467,21 +467,27 @@ def save_story(articles: Sequence[Article], root: Path, name: str, overwrite: bo
     try:
         for file_name, markdown in pages:
             (tmp / file_name).write_text(markdown, encoding="utf-8")
-        if target.exists():
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(target, old)
-            try:
-                os.replace(tmp, target)
-            except BaseException:
-                os.replace(old, target)  # put the previous story back
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
+        swap_folder(tmp, target, old)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return target
+
+
+def swap_folder(tmp: Path, target: Path, old: Path) -> None:
+    """Put the finished folder ``tmp`` in place of ``target`` by renames only: the previous
+    ``target`` waits as ``old`` and is put back if the second rename fails."""
+    if not target.exists():
+        os.replace(tmp, target)
+        return
+    shutil.rmtree(old, ignore_errors=True)
+    os.replace(target, old)
+    try:
+        os.replace(tmp, target)
+    except BaseException:
+        os.replace(old, target)  # put the previous folder back
+        raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _make_temp_dir(root: Path, prefix: str) -> Path:

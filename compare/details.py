@@ -7,11 +7,11 @@ on these details to find conflicts. Pure string functions; no model.
 from __future__ import annotations
 
 import calendar
-from datetime import date
 import re
 import unicodedata
 import zlib
 from collections.abc import Callable, Container, Sequence
+from datetime import date
 from difflib import SequenceMatcher
 from functools import lru_cache, wraps
 from typing import NamedTuple
@@ -462,8 +462,8 @@ def _number_at(r: Reading, i: int) -> tuple[float, float, int, str] | None:
                 upper, _, used2, _ = nxt
                 k_end = k + used2
                 scale_word = r.low[k_end - 1] if used2 > 1 else ""
-                if scale_word in SCALES and value < upper / SCALES[scale_word] * 10 and value * SCALES[scale_word] <= upper * 1.0001 \
-                        and not (j < len(r.toks) and r.low[j - 1] in SCALES):
+                if (scale_word in SCALES and value < upper / SCALES[scale_word] * 10
+                        and value * SCALES[scale_word] <= upper * 1.0001 and not (j < len(r.toks) and r.low[j - 1] in SCALES)):
                     value *= SCALES[scale_word]  # "10-30bn": the scale is the range's
                 hi, j = upper, k_end
     return value, hi, j - i, currency
@@ -517,7 +517,8 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
             continue
         unit, thing, scale, modifier_role = "", "", 1.0, ""
         tok0 = r.toks[i]
-        if tok0.endswith("%") or (j < n and r.low[j] in ("percent", "%")) or (j + 1 < n and r.low[j] == "per" and r.low[j + 1] == "cent"):
+        if (tok0.endswith("%") or (j < n and r.low[j] in ("percent", "%"))
+                or (j + 1 < n and r.low[j] == "per" and r.low[j + 1] == "cent")):
             unit = thing = "%"
             if j < n and r.low[j] in ("percent", "%"):
                 j += 1
@@ -752,7 +753,8 @@ def date_mentions(text: str) -> tuple[DateMention, ...]:
         terms = terms_of(c) or terms_of(c + 1) or (terms_of(c - 1) if c else frozenset())
         before = r.low[max(0, i - 3):i]
         anchor = bool(before) and (before[-1] in _DATE_ANCHOR_WORDS or before[-2:] == ["as", "of"]
-                                   or (len(before) >= 2 and before[-2] in _DATE_ANCHOR_WORDS and before[-1] in ("early", "late", "the")))
+                                   or (len(before) >= 2 and before[-2] in _DATE_ANCHOR_WORDS
+                                       and before[-1] in ("early", "late", "the")))
         approx = any(w in APPROXIMATE or w in ("shortly", "just", "around") for w in before)
         out.append(DateMention(key, terms, anchor, approx))
     return tuple(out)

@@ -81,7 +81,8 @@ def load_gold(folder: Path) -> list[GoldLabel]:
                 raise CompareError(f"{path}: each [[{label}]] needs string fields 'outlet' and 'text'")
             kind = "update" if label == "update" else str(entry.get("kind", ""))
             if label == "conflicting" and kind not in CONFLICT_KINDS[:-1]:
-                raise CompareError(f"{path}: [[conflicting]] {entry['text']!r} needs a kind, one of {', '.join(CONFLICT_KINDS[:-1])}")
+                kinds = ", ".join(CONFLICT_KINDS[:-1])
+                raise CompareError(f"{path}: [[conflicting]] {entry['text']!r} needs a kind, one of {kinds}")
             labels.append(GoldLabel(label, entry["outlet"], entry["text"],
                                     str(entry.get("added", entry.get("detail", ""))), kind))
     return labels

@@ -262,7 +262,8 @@ def test_the_same_slot_with_other_details_conflicts(mine, theirs, kind):
 
 
 def test_a_figure_dated_differently_is_an_update():
-    found = details.conflicts("As of Tuesday morning six people were missing.", "By Wednesday evening four people remained missing.")
+    found = details.conflicts("As of Tuesday morning six people were missing.",
+                              "By Wednesday evening four people remained missing.")
     assert found == [("update", "six people (Tuesday morning)", "four people (Wednesday evening)")]
     # undated figures of a changing count, in articles of different days: an update too...
     assert [k for k, *_ in details.conflicts("Six people are missing.", "Four people are missing.",
