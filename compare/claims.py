@@ -283,12 +283,12 @@ class DetailArrays:
         return d
 
     def conflicts(self, i: int, j: int, titles_only: bool, days: tuple[str, str] = ("", ""),
-                  off: frozenset[str] = frozenset()) -> list[tuple[str, str, str, str]]:
+                  off: frozenset[str] = frozenset(), strict: bool = False) -> list[tuple[str, str, str, str]]:
         """``details._conflicts`` of texts ``i`` and ``j`` (with the slot each fills)."""
         one, two = self.of(i), self.of(j)
         if not details.may_conflict(one, two, titles_only):
             return []
-        return details._compare(one, two, self.texts[i], self.texts[j], titles_only, days=days, off=off)
+        return details._compare(one, two, self.texts[i], self.texts[j], titles_only, days=days, off=off, strict=strict)
 
     def may_conflict(self, one: np.ndarray, two: np.ndarray, titles_only: np.ndarray) -> np.ndarray:
         """(n,) bool: whether texts ``one[i]`` and ``two[i]`` may conflict (indexes into texts)."""
@@ -308,6 +308,40 @@ class DetailArrays:
 
 CLASSIFY_BLOCK = 20_000
 """Sentences classified per numpy pass (bounds the candidate arrays of a large story)."""
+NEGATION_SLACK = 0.15
+"""In the slot search a negation counts from this much below ``Settings.negation``: the pair
+already shares the negated predicate and most of its arguments (``details._affirms``)."""
+SLOT_SEARCH_LIMIT = 8_000
+"""Sentences with a figure, date, titled name or negation beyond which the slot search (every
+pair of them above ``Settings.slot_search``) is left out: its matrix grows with their square."""
+
+
+def slot_pairs(ev: Evidence, settings: Settings, arrays: DetailArrays,
+               flat_unit: np.ndarray, flat_art: np.ndarray) -> dict[int, list[tuple[int, int, float]]]:
+    """Pairs of sentences of different articles, not necessarily each other's best match, whose
+    cosine reaches ``settings.slot_search`` and that both carry a detail a conflict needs
+    (figure, date, titled name, negation): {flat sentence index: [(other article, its unit,
+    cosine)]}. ``flat_unit`` (n,) and ``flat_art`` (n,) give each flat sentence's unit and
+    article. Empty when the search is off or the story has more than ``SLOT_SEARCH_LIMIT``
+    such sentences."""
+    if settings.slot_search > 1 or "slot search" in settings.rules_off or len(ev.articles) < 2:
+        return {}
+    keep = []
+    for sid, u in enumerate(flat_unit.tolist()):
+        d = arrays.of(u)
+        if d.quantities or d.mentions or d.negated or any(b in details.TITLES for _, b in d.names):
+            keep.append(sid)
+    if not keep or len(keep) > SLOT_SEARCH_LIMIT:
+        return {}
+    idx = np.array(keep, dtype=np.int64)
+    vecs = ev.vectors[flat_unit[idx]]
+    sims = vecs @ vecs.T  # (k, k) cosine
+    arts = flat_art[idx]
+    ok = (sims >= settings.slot_search) & (arts[:, None] != arts[None, :])
+    out: dict[int, list[tuple[int, int, float]]] = {}
+    for r, c in zip(*np.nonzero(ok), strict=True):
+        out.setdefault(int(idx[r]), []).append((int(arts[c]), int(flat_unit[idx[c]]), float(sims[r, c])))
+    return out
 
 
 def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
@@ -337,6 +371,8 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
     # a figure is added only if no other article gives the same value, in any unit or wording.
     art_values = [frozenset(v for u in units_a for v, *_ in arrays.of(u).values) for units_a in sentence_unit]
     value_df = Counter(v for vals in art_values for v in vals)
+    flat_art = np.array([a for a, _ in flat], dtype=np.int64)
+    extra = slot_pairs(ev, settings, arrays, flat_unit, flat_art)
     for lo in range(0, len(flat), CLASSIFY_BLOCK):
         sids = np.arange(lo, min(len(flat), lo + CLASSIFY_BLOCK))
         c = _candidates(ev, sids, settings, t_sents, t_clauses, floor)
@@ -381,6 +417,15 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
                     elif kind != "negation" or best_sim >= settings.negation:
                         conflicts.append(Conflict(kind, bs[i], mine, theirs, slot))
             ci = ci_end
+            # Sentences of other outlets that share a slot with this one without being its best match.
+            for b, other, sim in extra.get(sid, ()):
+                for kind, mine, theirs, slot in arrays.conflicts(own_unit, other, False, (published[a], published[b]), off, True):
+                    if kind == "negation" and sim < settings.negation - NEGATION_SLACK:
+                        continue
+                    found_c = Conflict(kind, b, mine, theirs, slot)
+                    target = updates if kind == "update" else conflicts
+                    if not any((c.kind, c.article, c.mine, c.theirs) == (kind, b, mine, theirs) for c in target):
+                        target.append(found_c)
             crow = ev.clause_rows[a][s.index]
             out[a].append(_claim(ev, settings, a, s, crow, clause_best[cstarts[j] : cstarts[j + 1]],
                                  matches, supporting, conflicts, group_of, n, arrays.of(own_unit),

@@ -275,7 +275,11 @@ ROLES = {
     "stranded": "waiting", "backlog": "waiting", "anchored": "waiting", "idled": "waiting",
     "pass": "passing", "passed": "passing", "passes": "passing", "transit": "passing", "transited": "passing",
     "attended": "attending", "attending": "attending", "attend": "attending", "gathered": "attending",
-    "signed": "signing", "sign": "signing", "ratified": "signing", "endorsed": "signing",
+    "signed": "signing", "sign": "signing", "endorsed": "signing", "signatories": "signing",
+    "ratified": "ratifying", "ratify": "ratifying", "ratification": "ratifying", "ratifications": "ratifying",
+    "participated": "attending", "participating": "attending", "participants": "attending",
+    "need": "needed", "needs": "needed", "needed": "needed", "required": "needed", "requires": "needed",
+    "threshold": "needed",
     "pledged": "pledging", "pledge": "pledging", "promised": "pledging", "committed": "pledging",
     "deployed": "deployed", "dispatched": "deployed", "battled": "deployed", "battling": "deployed",
     "fought": "deployed", "fighting": "deployed", "responded": "deployed",
@@ -283,6 +287,9 @@ ROLES = {
     "damaged": "damaged", "destroyed": "damaged", "flooded": "damaged", "collapsed": "damaged",
     "safe": "safe",
     "derailed": "derailed", "derail": "derailed", "protesters": "protesting", "protested": "protesting",
+    "limit": "limit", "maximum": "limit", "cap": "limit", "capacity": "capacity", "record": "record",
+    "average": "average", "population": "population",
+    "peak": "peak", "peaked": "peak", "crest": "peak", "crested": "peak", "highest": "peak",
 }
 """Words of a clause that say which role its figure fills; two different roles never conflict."""
 VARYING_ROLES = frozenset("dead injured missing rescued evacuated arrested waiting deployed cancelled damaged".split())
@@ -295,11 +302,19 @@ _NP_STOP = frozenset(
     this that these those he she they we his her their said says will would could can may might not no also
     than then there which who whom what when where while after before about over into up out more most such
     only other aboard inside across near along through during since until per each every were remain remained
-    remains are am being""".split()
+    remains are am being behind beside besides under below above between against toward towards onto via off
+    among amid including like outside within beyond past""".split()
 )
+_DETERMINERS = frozenset("the its their his her our those these them".split())
+"""After "N of": a partitive ("38 of its cars"), a part of a total, never the total's slot."""
+SETTLEMENTS = frozenset("town city village community country nation population county island region".split())
+"""Before "of N": the figure is a population ("a town of about 3,200"), not a count of the story's people."""
+EXCLUSIVE_ROLES = frozenset("limit capacity population record average part peak needed".split())
+"""Roles that never share a slot with an unread role: a speed limit is no speed, a town's
+population no count of evacuees, "38 of its cars" no count of the train's cars."""
 _SKIP_MODIFIERS = frozenset("other others more additional further extra new fellow".split())
 _CLAUSE_WORDS = frozenset("and but while whereas although though because who which that after before when".split())
-_DATE_ANCHOR_WORDS = frozenset("as by until since through till".split())
+_DATE_ANCHOR_WORDS = frozenset("as by until since through till from".split())
 _REPORTING = frozenset("said say says told tell added add stated state confirmed confirm report reported".split())
 PARTS_OF_DAY = {"morning": "morning", "afternoon": "afternoon", "evening": "evening", "night": "night",
                 "overnight": "night", "tonight": "night", "noon": "afternoon", "midday": "afternoon",
@@ -331,6 +346,9 @@ class Quantity(NamedTuple):
     """"about", "more than", ... as written, or ""."""
     clause: int
     """Index of its clause in the text."""
+    owners: frozenset[str] = frozenset()
+    """Names in its clause (folded): whose figure it is ("Corvenia has pledged $1.5 billion").
+    A figure whose clause names someone the other text never mentions is another's figure."""
 
 
 class Reading(NamedTuple):
@@ -515,7 +533,7 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
         if j < n and r.low[j] in ("a", "p") and j + 1 < n and r.low[j + 1] == "m" and vague is None:
             i = j + 2  # "8 p.m.": a clock time
             continue
-        unit, thing, scale, modifier_role = "", "", 1.0, ""
+        unit, thing, scale, modifier_role, partitive = "", "", 1.0, "", False
         tok0 = r.toks[i]
         if (tok0.endswith("%") or (j < n and r.low[j] in ("percent", "%"))
                 or (j + 1 < n and r.low[j] == "per" and r.low[j + 1] == "cent")):
@@ -543,6 +561,11 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
                 if w in _SKIP_MODIFIERS and not np_words:
                     k += 1
                     continue
+                if (w == "of" and not np_words and not partitive and k + 2 < n and r.low[k + 1] in _DETERMINERS
+                        and r.clause[k + 1] == c_num):
+                    partitive = True  # "38 of its cars": a part of the cars
+                    k += 2
+                    continue
                 if (w in ROLES and not np_words and k + 1 < n and r.clause[k + 1] == c_num and r.low[k + 1].isalpha()
                         and r.low[k + 1] not in _NP_STOP and r.low[k + 1] not in ROLES):
                     modifier_role = ROLES[w]  # "the six missing workers"
@@ -555,6 +578,8 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
                     break
                 np_words.append(w)
                 k += 1
+                if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")) and not (k < n and r.low[k] == "of"):
+                    break  # a plural head ends the phrase: "cars left the tracks"
             j = max(j, k)
             phrase = " ".join(_singular(w) if w not in ("heads", "people", "men", "women", "firemen") else w
                               for w in np_words)
@@ -579,15 +604,49 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
             lo, hi = lo * flo, hi * fhi if fhi != float("inf") else float("inf")
         head = _singular(thing.split()[-1]) if thing else ""
         role = ROLE_THINGS[head][1] if head in ROLE_THINGS else modifier_role or _role(r, i, j)
+        at = i - (len(qual.split()) if qual and vague is None else 0)
+        if partitive:
+            role = "part"
+        elif at >= 2 and r.low[at - 1] == "of" and r.low[at - 2] in SETTLEMENTS:
+            role, unit = "population", unit if thing else "person"  # "a town of about 3,200"
         rate = _rate(r, i, j)
         rises = any(r.low[k] in RISES or (r.low[k] in ("up", "down") and k + 1 < n and r.low[k + 1] == "from")
                     for k in range(n) if r.clause[k] == r.clause[i])
         written = text[r.spans[i][0]:r.spans[j - 1][1]] if j > i else r.toks[i]
         out.append(Quantity(value, lo, hi, unit, thing, role, rate, rises, written,
                             text[r.spans[i - len(qual.split())][0]:r.spans[i - 1][1]] if qual and vague is None else "",
-                            r.clause[i]))
+                            r.clause[i], _owners(r, r.clause[i])))
         i = max(j, i + 1)
     return tuple(out)
+
+
+_MONEY = frozenset("$\u20ac\u00a3%")
+_NOT_OWNERS = STOPWORDS | NOT_NAMES | APPROXIMATE | frozenset(NUMBER_WORDS) | frozenset(
+    "even only more nearly about some over under up down police officials authorities".split())
+
+
+def _owners(r: Reading, c: int) -> frozenset[str]:
+    """Folded names in clause ``c``: capitalised words that are not titles, weekdays, months or
+    common words; a word opening the text counts only if it is not a plural ("Governments")."""
+    out = set()
+    for k, tok in enumerate(r.toks):
+        if r.clause[k] != c or not tok[:1].isupper() or len(tok) < 2:
+            continue
+        low = r.low[k]
+        base = low.split("-")[0]
+        if (low in _NOT_OWNERS or base in _NOT_OWNERS or low in TITLES or low in MONTHS or low in WEEKDAYS
+                or low[:3] in _WEEKDAY_ABBREV or (k == 0 and low.endswith("s"))):
+            continue
+        out.add(fold(tok))
+    return frozenset(out)
+
+
+def _mentions(name: str, words: frozenset[str]) -> bool:
+    """Whether folded words include a name, or a form of it ("Corvenia", "Corvenian")."""
+    if name in words:
+        return True
+    stem = name[:5]
+    return len(name) >= 5 and any(w.startswith(stem) and (w.startswith(name) or name.startswith(w)) for w in words)
 
 
 MEASURE_DIMS = frozenset(d for d, _ in MEASURES.values()) | {"area"}
@@ -615,7 +674,7 @@ def _nearest_role(r: Reading, i: int, j: int, inside: Callable[[int], bool]) -> 
         if not inside(k) or i <= k < j:
             continue
         role = ROLES.get(r.low[k])
-        if role is not None:
+        if role is not None and not (role == "dead" and k + 1 < len(r.low) and r.low[k + 1] == "of"):  # "dead of night"
             d = (i - k) * 2 + 1 if k < i else (k - j) * 2  # after the figure wins a tie
             if d < best_d:
                 best, best_d = role, d
@@ -651,7 +710,7 @@ def same_slot(one: Quantity, two: Quantity, strict: tuple[bool, bool] = (False, 
         return False
     if not one.unit and not (one.role and one.role == two.role):
         return False  # two elliptical counts ("two were", "six are") only in one role
-    if one.role and two.role:
+    if one.role and two.role or one.role in EXCLUSIVE_ROLES or two.role in EXCLUSIVE_ROLES:
         return one.role == two.role
     return not ((not one.role and two.role and strict[0]) or (not two.role and one.role and strict[1]))
 
@@ -708,6 +767,7 @@ class DateMention(NamedTuple):
     """Its clause hedges it ("about 1:30", "shortly after 9:00")."""
 
 
+_WEEKDAY_ABBREV = {d[:3]: d for d in WEEKDAYS} | {"tues": "tuesday", "thurs": "thursday"}
 _NOT_EVENT = frozenset(WEEKDAYS) | frozenset(MONTHS) | frozenset(PARTS_OF_DAY) | _REPORTING | frozenset(
     "utc gmt et est edt local time day days today yesterday tomorrow earlier later week".split())
 
@@ -726,6 +786,8 @@ def date_mentions(text: str) -> tuple[DateMention, ...]:
                     break
         elif t in WEEKDAYS:
             found.append((i, t))
+        elif i == 0 and t in _WEEKDAY_ABBREV and n > 1 and ":" in r.low[1]:
+            found.append((i, _WEEKDAY_ABBREV[t]))  # "Wed 14:40 \u2013 ...": a live blog's stamp
         elif t.isdigit() and len(t) == 4 and 1800 <= int(t) <= 2100:
             found.append((i, f"y{t}"))
         elif ":" in t or (t.isdigit() and int(t) <= 12 and i + 2 < n and r.low[i + 1] in ("a", "p")
@@ -737,6 +799,13 @@ def date_mentions(text: str) -> tuple[DateMention, ...]:
             found.append((i, f"{h:02d}:{minute}"))
     if not found:
         return ()
+    # A live blog's time stamp ("6:10 p.m. \u2014", "Tue 17:05 \u2013", "14:40:") dates the entry, not an event.
+    stamp = -1
+    first_i, first_key = next(((i, k) for i, k in found if _is_time(k)), found[0])
+    if first_i <= 1 and _is_time(first_key):
+        after = first_i + (3 if first_i + 2 < n and r.low[first_i + 1] in ("a", "p") and r.low[first_i + 2] == "m" else 1)
+        if after < n and any(ch in r.gaps[after] for ch in "\u2014\u2013-:|"):
+            stamp = first_i
     clause_terms: dict[int, frozenset[str]] = {}
 
     def terms_of(c: int) -> frozenset[str]:
@@ -744,7 +813,8 @@ def date_mentions(text: str) -> tuple[DateMention, ...]:
         if got is None:
             got = clause_terms[c] = frozenset(
                 t for k in range(n) if r.clause[k] == c and r.low[k] not in _NOT_EVENT
-                and not r.toks[k][0].isdigit() and (t := _term(r.toks[k])))
+                and not r.toks[k][0].isdigit() and not ((k or stamp >= 0) and r.toks[k][0].isupper())  # names tell no event
+                and (t := _term(r.toks[k])))
         return got
 
     out = []
@@ -754,9 +824,11 @@ def date_mentions(text: str) -> tuple[DateMention, ...]:
         before = r.low[max(0, i - 3):i]
         anchor = bool(before) and (before[-1] in _DATE_ANCHOR_WORDS or before[-2:] == ["as", "of"]
                                    or (len(before) >= 2 and before[-2] in _DATE_ANCHOR_WORDS
-                                       and before[-1] in ("early", "late", "the")))
+                                       and before[-1] in ("early", "late", "the"))
+                                   or before[-1] in _REPORTING  # "officials said Tuesday": the report's day
+                                   or (len(before) >= 2 and before[-1] == "on" and before[-2] in _REPORTING))
         approx = any(w in APPROXIMATE or w in ("shortly", "just", "around") for w in before)
-        out.append(DateMention(key, terms, anchor, approx))
+        out.append(DateMention(key, terms, anchor or i == stamp or (stamp >= 0 and i < stamp), approx))
     return tuple(out)
 
 
@@ -778,6 +850,15 @@ def anchor(text: str) -> tuple[str, str]:
     if not part:
         part = next((PARTS_OF_DAY[w] for w in tokens(text.lower()) if w in PARTS_OF_DAY), "")
     return day, part
+
+
+_TIMED = re.compile(r"\b(?:now|so far|currently|still|to date|at last count|latest|as of|as at)\b", re.I)
+
+
+def timed(text: str) -> bool:
+    """Whether the text gives its figures as of a moment: "now", "so far", "as of ...", or a
+    live blog's time stamp opening it ("6:10 p.m. \u2014 ...")."""
+    return bool(_TIMED.search(text)) or any(m.anchor and _is_time(m.key) for m in date_mentions(text))
 
 
 def _date_label(d: str) -> str:
@@ -802,8 +883,12 @@ TITLES = frozenset(
     """archbishop bishop cardinal pope president minister premier chancellor king queen prince princess
     governor mayor senator sen rep representative secretary judge justice general gen admiral captain capt
     ceo chairman chairwoman chair director commissioner ambassador spokesman spokeswoman spokesperson
-    chief inspector officer lieutenant colonel sergeant pilot""".split()
+    chief inspector officer lieutenant colonel sergeant pilot executive""".split()
 )
+TITLE_SLOTS = {"executive": "ceo", "spokesman": "spokesperson", "spokeswoman": "spokesperson",
+               "chairman": "chair", "chairwoman": "chair", "sen": "senator", "gen": "general", "capt": "captain",
+               "rep": "representative"}
+"""Titles that name one office ("Chief Executive X" and "CEO Y" fill one slot)."""
 
 
 def names(text: str) -> tuple[tuple[str, str], ...]:
@@ -838,8 +923,11 @@ def names(text: str) -> tuple[tuple[str, str], ...]:
             j = i
             while (j + 1 < len(toks) and toks[j + 1][:1].isupper() and fold(toks[j + 1]) not in NOT_NAMES
                    and not broken(j + 1)):
+                if fold(toks[j + 1]) in TITLES and j + 2 < len(toks) and toks[j + 2][:1].isupper() and not broken(j + 2):
+                    break  # "Lakeland & Southern CEO Curtis Vane": the title starts a new name
                 j += 1
-            out.append((" ".join(toks[i : j + 1]), prev.lower()))
+            before = prev.lower()
+            out.append((" ".join(toks[i : j + 1]), TITLE_SLOTS.get(before, before)))
             i = j + 1
         else:
             i += 1
@@ -968,6 +1056,9 @@ class Details(NamedTuple):
     """``content_terms`` of the text."""
     roles: frozenset[str]
     """The roles its words name ("hurt" and "injured" both name "injured")."""
+    timed: bool = False
+    """It states its figures as of a moment ("now", "so far", "as of", a live blog's time stamp):
+    another figure elsewhere may be another moment's."""
 
 
 def _is_slot(before: str) -> bool:
@@ -996,7 +1087,7 @@ def _details(text: str) -> Details:
     return Details(tuple((q.value, q.unit, q.written) for q in qs), ds, nms, neg, units, kinds, slots,
                    frozenset((q.value, q.unit, q.role, q.rate) for q in qs), frozenset(fold(n) for n, _ in nms),
                    qs, mentions, negations(text) if neg else (), anchor(text) if qs else ("", ""),
-                   content_terms(text), roles)
+                   content_terms(text), roles, bool(qs) and timed(text))
 
 
 _details_cached = lru_cache(maxsize=1 << 14)(_details)
@@ -1051,10 +1142,13 @@ def _conflicts(mine: str, theirs: str, titles_only: bool = False, days: tuple[st
     return _compare(one, two, mine, theirs, titles_only, days=days, off=off)
 
 
-RULES = ("slots", "approximations", "updates", "date events", "negation predicates")
+RULES = ("slots", "approximations", "updates", "date events", "negation predicates", "shared values", "owners",
+         "slot search")
 """The conflict rules that ``Settings.rules_off`` can switch off, one by one, for the ablation:
-figures compared by unit alone, exact values only, no updates, any two dates of a kind, and
-any negation against an affirmative."""
+figures compared by unit alone, exact values only, no updates, any two dates of a kind, any
+negation against an affirmative, a figure in conflict even when both sides share another
+figure of its slot, figures compared whoever their clause names as holder, and details compared only on each sentence's best match
+(``Settings.slot_search``)."""
 
 
 def _show(q: Quantity) -> str:
@@ -1072,6 +1166,14 @@ def _published(iso: str) -> tuple[str, str]:
 
 def _day_label(day: str, part: str) -> str:
     return " ".join(x for x in (_date_label(day) if day else "", _date_label(part) if _is_time(part) else part) if x)
+
+
+def _part(p: str) -> str:
+    """A part of day, or the part a clock time falls in ("16:00" is "afternoon")."""
+    if not _is_time(p):
+        return p
+    h = _minutes(p) // 60
+    return "morning" if 5 <= h < 12 else "afternoon" if 12 <= h < 18 else "evening" if 18 <= h < 22 else "night"
 
 
 def _moved(q1: Quantity, q2: Quantity, one: Details, two: Details, days: tuple[str, str]) -> tuple[str, str] | None:
@@ -1094,8 +1196,11 @@ def _moved(q1: Quantity, q2: Quantity, one: Details, two: Details, days: tuple[s
         differ = bool(days[0] and days[1] and days[0][:10] != days[1][:10]) and q1.role in VARYING_ROLES
         if differ:
             label1, label2 = days[0][:10], days[1][:10]
-    if not differ and p1 and p2 and p1 != p2 and (d1 == d2 or not (d1 and d2)):
+    if not differ and p1 and p2 and _part(p1) != _part(p2) and (d1 == d2 or not (d1 and d2)):
         differ = True  # same day (or unsaid): morning vs evening, 9:00 vs 18:00
+    if not differ and (one.timed or two.timed) and (label1 != label2 or not (label1 or label2)):
+        label1, label2 = label1 or ("now" if one.timed else "undated"), label2 or ("now" if two.timed else "undated")
+        return label1, label2  # one side states its figure as of a moment: the other may be another moment's
     if not differ and (q1.rises or q2.rises):
         return (label1 or "earlier", label2 or "later") if q2.rises else (label1 or "later", label2 or "earlier")
     return (label1 or "?", label2 or "?") if differ else None
@@ -1103,9 +1208,12 @@ def _moved(q1: Quantity, q2: Quantity, one: Details, two: Details, days: tuple[s
 
 def _compare(one: Details, two: Details, mine: str, theirs: str, titles_only: bool,
              shortcut: bool = True, days: tuple[str, str] = ("", ""),
-             off: frozenset[str] = frozenset()) -> list[tuple[str, str, str, str]]:
+             off: frozenset[str] = frozenset(), strict: bool = False) -> list[tuple[str, str, str, str]]:
     """``_conflicts`` on the ``details_of`` of both texts, without the mask test (and, with
-    ``shortcut`` false, comparing names even when all of mine are among theirs: for tests)."""
+    ``shortcut`` false, comparing names even when all of mine are among theirs: for tests).
+    ``strict`` is for pairs that are not each other's best match but share a slot: figures
+    only of the same thing in the same role (an unread role fits no other), dates only of an
+    event both clauses name, and names only after the same title."""
     names1, neg1, folded1 = one.names, one.negated, one.folded
     names2, neg2, folded2 = two.names, two.negated, two.folded
     # A name of mine also among theirs (folded) is never in conflict: all of them, none is.
@@ -1114,11 +1222,12 @@ def _compare(one: Details, two: Details, mine: str, theirs: str, titles_only: bo
         return [c for c in _name_conflicts(names1, names2, mine, theirs) if c[3] in TITLES][:1] if names_differ else []
     found: list[tuple[str, str, str, str]] = []
     if one.units & two.units:
-        found.extend(_number_conflicts(one, two, days, off)[:1])
-    if one.kinds & two.kinds:
+        found.extend(_number_conflicts(one, two, days, off, strict, (mine, theirs))[:1])
+    if one.kinds & two.kinds and not strict:
         found.extend(_date_conflicts(one.mentions, two.mentions, off))
     if names_differ:
-        found.extend(_name_conflicts(names1, names2, mine, theirs)[:1])
+        found.extend([c for c in _name_conflicts(names1, names2, mine, theirs)
+                          if not strict or c[3] in TITLES or c[3] in SLOT_WORDS][:1])
     if bool(neg1) != bool(neg2):
         negs, other = (one.negations, two) if neg1 else (two.negations, one)
         hit = next((g for g in negs if "negation predicates" in off or _affirms(g, other)), None)
@@ -1127,19 +1236,41 @@ def _compare(one: Details, two: Details, mine: str, theirs: str, titles_only: bo
     return found
 
 
+@lru_cache(maxsize=4096)
+def _folded_words(text: str) -> frozenset[str]:
+    return frozenset(fold(t) for t in tokens(text))
+
+
+def _loose(q: Quantity) -> bool:
+    """A figure too loose to contradict another ("hundreds of residents"), or a part of a total
+    ("38 of its cars")."""
+    return q.role == "part" or q.written.split()[0].lower() in VAGUE
+
+
 def _number_conflicts(one: Details, two: Details, days: tuple[str, str],
-                      off: frozenset[str]) -> list[tuple[str, str, str, str]]:
+                      off: frozenset[str], strict: bool = False,
+                      texts: tuple[str, str] = ("", "")) -> list[tuple[str, str, str, str]]:
     """Figures of mine that no figure of theirs in the same slot allows: a conflict, or an
     update when the two are dated differently."""
     out = []
     slots_on = "slots" not in off
     approx_on = "approximations" not in off
     for q1 in one.quantities:
-        if slots_on:
+        if _loose(q1):
+            continue
+        if strict:
+            partners = [q2 for q2 in two.quantities if q2.unit == q1.unit and q2.role == q1.role and q2.rate == q1.rate
+                        and q1.unit and q1.thing == q2.thing and (q1.role or q1.unit not in _MONEY)]
+        elif slots_on:
             s1 = _strict(one.quantities, q1)
             partners = [q2 for q2 in two.quantities if same_slot(q1, q2, (s1, _strict(two.quantities, q2)))]
         else:
             partners = [q2 for q2 in two.quantities if q2.unit == q1.unit]
+        partners = [q2 for q2 in partners if not _loose(q2)]
+        if partners and slots_on and "owners" not in off and (q1.owners or any(q2.owners for q2 in partners)):
+            words1, words2 = _folded_words(texts[0]), _folded_words(texts[1])
+            partners = [q2 for q2 in partners if all(_mentions(o, words2) for o in q1.owners)
+                        and all(_mentions(o, words1) for o in q2.owners)]
         if not partners:
             continue
         if approx_on:
@@ -1147,6 +1278,9 @@ def _number_conflicts(one: Details, two: Details, days: tuple[str, str],
                 continue
         elif any(q1.value == q2.value for q2 in partners):
             continue
+        if slots_on and "shared values" not in off and any(o is not q1 and same_slot(o, q2) and agree(o, q2)
+                            for o in one.quantities if o.unit == q1.unit for q2 in partners):
+            continue  # both give another figure of the slot ("from one mile to two miles"): this one is another time's
         q2 = partners[0]
         moved = None if "updates" in off else _moved(q1, q2, one, two, days)
         if moved is None:
@@ -1157,7 +1291,7 @@ def _number_conflicts(one: Details, two: Details, days: tuple[str, str],
 
 
 def _date_conflicts(m1: Sequence[DateMention], m2: Sequence[DateMention],
-                    off: frozenset[str]) -> list[tuple[str, str, str, str]]:
+                    off: frozenset[str], strict: bool = False) -> list[tuple[str, str, str, str]]:
     """Dates and times of the same event that differ (see ``_conflicts``)."""
     events_on = "date events" not in off
 
@@ -1167,7 +1301,7 @@ def _date_conflicts(m1: Sequence[DateMention], m2: Sequence[DateMention],
         if x.anchor or y.anchor:
             return None
         shared = x.terms & y.terms
-        return shared if shared or not (x.terms or y.terms) else None
+        return shared if shared or not (strict or x.terms or y.terms) else None
 
     found: list[tuple[str, str, str, str]] = []
     for kind_test in _DATE_KINDS[:3]:  # calendar kinds; times below

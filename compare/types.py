@@ -266,6 +266,10 @@ class Settings:
     """Minimum cosine of a pair before its numbers, dates and names are compared."""
     negation: float = 0.70
     """Minimum cosine of a pair before a negation on one side only counts as a conflict."""
+    slot_search: float = 0.45
+    """Minimum cosine of two sentences that are not each other's best match before figures of
+    the same thing and role, dates of an event both name and names after the same title are
+    compared (a claim's counterpart is often not its nearest sentence). Above 1: no search."""
     calibrate: bool = True
     """Use the per-pair margins; when off, only the absolute ``support`` cosine counts."""
     added_clause: float = 0.55
