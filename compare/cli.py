@@ -309,7 +309,8 @@ def format_eval(results) -> str:  # noqa: ANN001 - list[StoryScores]
     the engine was tuned on, their total ("overall"), then the held-out stories and theirs."""
     from .evaluate import total
 
-    head = (f"{'story':28} {'unique P':>8} {'R':>5} {'F1':>5} {'naive F1':>8}  "
+    w = max([28, *(len(r.story) for r in results)])
+    head = (f"{'story':{w}} {'unique P':>8} {'R':>5} {'F1':>5} {'naive F1':>8}  "
             f"{'conflict P':>10} {'R':>5} {'F1':>5}  {'adds F1':>7}")
     lines = [head, "-" * len(head)]
     tuned = [r for r in results if not r.held_out]
@@ -319,7 +320,7 @@ def format_eval(results) -> str:  # noqa: ANN001 - list[StoryScores]
         rows += [*held, total(held, "held out")]
     for r in rows:
         lines.append(
-            f"{r.story:28} {r.unique.precision:8.2f} {r.unique.recall:5.2f} {r.unique.f1:5.2f} "
+            f"{r.story:{w}} {r.unique.precision:8.2f} {r.unique.recall:5.2f} {r.unique.f1:5.2f} "
             f"{r.naive_unique.f1:8.2f}  {r.conflicting.precision:10.2f} {r.conflicting.recall:5.2f} "
             f"{r.conflicting.f1:5.2f}  {r.adds.f1:7.2f}"
         )

@@ -202,6 +202,8 @@ class Conflict:
     slot: str = ""
     """What both sides fill: the counted thing and its role ("people (missing)"), the event a
     date attaches to, the title before a name, the negated predicate."""
+    sentence: int = -1
+    """Index of the other article's sentence that states it (-1 if unknown)."""
 
     def describe(self, outlets: tuple[str, ...] | list[str]) -> str:
         """One line for a table cell, e.g. ``number: 6 vs 8 (Harbor Wire)``, or
@@ -266,10 +268,10 @@ class Settings:
     """Minimum cosine of a pair before its numbers, dates and names are compared."""
     negation: float = 0.70
     """Minimum cosine of a pair before a negation on one side only counts as a conflict."""
-    slot_search: float = 0.45
-    """Minimum cosine of two sentences that are not each other's best match before figures of
-    the same thing and role, dates of an event both name and names after the same title are
-    compared (a claim's counterpart is often not its nearest sentence). Above 1: no search."""
+    slot_slack: float = 0.10
+    """Two sentences that are not each other's best match have their details compared, by the
+    stricter rules of the slot search, from this much below ``conflict`` (a claim's counterpart
+    is often not its nearest sentence). 1 or more: no search."""
     calibrate: bool = True
     """Use the per-pair margins; when off, only the absolute ``support`` cosine counts."""
     added_clause: float = 0.55
