@@ -298,7 +298,7 @@ class Reading:
         return "plain text"
 
 
-_HTML_START = re.compile(r"(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|article)\b", re.I | re.S)
+_HTML_START = re.compile(r"<(?:!doctype\s+html|html|head|body|meta|article)\b", re.I)
 _HTML_CLOSE = re.compile(r"</(?:html|body|head|p|div|article|section|h[1-6]|span|main)\s*>", re.I)
 
 
@@ -306,7 +306,13 @@ def sniff_form(text: str) -> str:
     """The form of text that comes without a file name (pasted, stdin): "html" for a web page,
     "markdown" for front matter, "json" for an article object, else "text"."""
     head = text.lstrip("\ufeff \t\r\n")
-    if _HTML_START.match(head) or (head.startswith("<") and _HTML_CLOSE.search(head)):
+    at = 0
+    while head.startswith("<!--", at):  # a saved page may open with comments
+        end = head.find("-->", at + 4)
+        at = len(head) if end < 0 else end + 3
+        while at < len(head) and head[at].isspace():
+            at += 1
+    if _HTML_START.match(head, at) or (head.startswith("<") and _HTML_CLOSE.search(head)):
         return "html"
     if text.lstrip("\ufeff").startswith("---"):
         return "markdown"

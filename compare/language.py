@@ -67,12 +67,17 @@ def _detector() -> Any:
     return LangDetector(LangDetectConfig(model="lite"))
 
 
-@functools.lru_cache(maxsize=4096)
 def detect_language(text: str) -> str:
     """The ISO 639-1 code of the language ``text`` is written in, or ``""`` when there is too
     little text, or no language is clear, or English cannot be ruled out (see ``MIN_SCORE``,
-    ``ENGLISH_DOUBT``). Deterministic; reads no file but the bundled model, never the network."""
-    sample = " ".join(text[:SAMPLE_CHARS].split())
+    ``ENGLISH_DOUBT``). Deterministic; reads no file but the bundled model, never the network.
+    Only the first ``SAMPLE_CHARS`` characters are read (and remembered, so a comparison redone
+    under new thresholds does not detect again)."""
+    return _detect_sample(" ".join(text[:SAMPLE_CHARS].split()))
+
+
+@functools.lru_cache(maxsize=4096)  # keys of at most SAMPLE_CHARS characters: at most ~40 MB
+def _detect_sample(sample: str) -> str:
     if sum(ch.isalpha() for ch in sample) < MIN_LETTERS:
         return ""
     ranked = _detector().detect(sample, model="lite", k=3)  # "lite": the bundled model, never a download

@@ -452,6 +452,8 @@ def test_pasted_json_article():
     ("<!DOCTYPE html><html><body><p>x</p></body></html>", "html"),
     ("  \n<html lang=en><p>x", "html"),
     ("<!-- saved page --><html><p>x</p></html>", "html"),
+    ("<!-- saved --> <!-- from a browser -->\n<!DOCTYPE html><p>x", "html"),
+    ("<!-- a comment, then no page -->Plain words.", "text"),
     ("<div><p>An article.</p></div>", "html"),
     ("<b>Breaking:</b> the bridge closed.", "text"),  # a tag or two in text is not a page
     ("The council met. <script>alert(1)</script>", "text"),

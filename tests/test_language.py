@@ -88,7 +88,7 @@ def test_the_detector_never_touches_the_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     language._detector.cache_clear()
-    language.detect_language.cache_clear()
+    language._detect_sample.cache_clear()
     assert detect_language("Der Schaden geht nach Angaben der Polizei in die Millionen.") == "de"
 
 
