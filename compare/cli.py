@@ -127,8 +127,8 @@ def check_output_file(path: Path | None, option: str) -> None:
         raise CompareError(f"{path}: is a folder, not a file to write ({option})")
     parent = path.parent
     if not parent.is_dir():
-        what = "is not a folder" if parent.exists() else "no such folder"
-        raise CompareError(f"{path}: {parent} {what}; create it first ({option})")
+        what = "is a file, not a folder" if parent.exists() else "does not exist (no such folder)"
+        raise CompareError(f"{path}: the folder {parent} {what}; create it first ({option})")
 
 
 
