@@ -469,16 +469,30 @@ def test_corrupt_cache_through_the_cli_is_not_fatal(cli_env, tmp_path):
 # --- issue 15: the small things ------------------------------------------------------------
 
 
-def test_run_takes_the_dashboards_minimum_cosine_before_details_are_compared(seed_run, cli_env, tmp_path):
+def test_run_takes_the_dashboards_minimum_cosine_before_details_are_compared(cli_env, tmp_path):
     """`--conflict` is Settings.conflict, the dashboard's "Minimum cosine before details are
-    compared": raised to 0.99, no pair is similar enough for its details to conflict."""
-    _, out = seed_run
-    before = pd.read_csv(out / "table.csv", keep_default_na=False)
-    assert (before["status"] == "conflicting").any()
-    proc = run_cli(cli_env, "run", SEED, "-q", "--conflict", "0.99", "--csv", str(tmp_path / "high.csv"))
-    assert proc.returncode == 0, proc.stderr
-    after = pd.read_csv(tmp_path / "high.csv", keep_default_na=False)
-    assert not (after["status"] == "conflicting").any() and (after["conflict"] == "").all()
+    compared": raised to 0.99, the two reports of the fire are no longer similar enough for
+    their figures to be compared as best matches (a search of its own, with its own threshold,
+    may still find them: it may stay, never grow)."""
+    from compare.cli import _settings, build_parser
+
+    args = build_parser().parse_args(["run", "x", "--conflict", "0.7"])
+    assert _settings(args).conflict == 0.7 and build_parser().parse_args(["run", "x"]).conflict == 0.5
+    a = tmp_path / "harbor-wire.md"
+    b = tmp_path / "city-desk.md"
+    a.write_text("---\noutlet: Harbor Wire\n---\nA fire destroyed a warehouse near the port on Monday night. "
+                 "The blaze injured 12 workers, the fire service said. The cause is not yet known.\n", encoding="utf-8")
+    b.write_text("---\noutlet: City Desk\n---\nA warehouse near the port burned down on Monday night. "
+                 "The blaze injured 15 workers, the fire service said. Investigators are looking for the cause.\n",
+                 encoding="utf-8")
+    counts = {}
+    for cut in ("0.5", "0.99"):
+        out = tmp_path / f"{cut}.csv"
+        proc = run_cli(cli_env, "run", str(a), str(b), "-q", "--conflict", cut, "--csv", str(out))
+        assert proc.returncode == 0, proc.stderr
+        table = pd.read_csv(out, keep_default_na=False)
+        counts[cut] = int(table["conflict"].str.contains("number: 12 workers vs 15 workers").sum())
+    assert counts["0.5"] == 1 and counts["0.99"] <= 1, counts
     assert "--conflict COS" in run_cli(cli_env, "run", "--help").stdout
 
 
