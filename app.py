@@ -16,9 +16,10 @@ from compare import Article, CompareError, Settings, Status, compare_evidence, l
 from compare.charts import coverage_heatmap, pair_similarity, status_bars
 from compare.claims import sentence_bars
 from compare.cluster import read_singletons
-from compare.corpus import article_files, article_from_bytes, corpora_dir, make_article, story_title
+from compare.corpus import article_files, corpora_dir, make_article, read_input, story_title
 from compare.embed import get_encoder, model_from_env
 from compare.fetch import fetch_article
+from compare.language import english_only_warning
 from compare.pipeline import prepare_cached
 from compare.render import escape_markdown as md
 from compare.render import legend_html, side_by_side_html, unique_digest_html
@@ -125,14 +126,20 @@ if choice == BUILD:
     st.sidebar.caption("Add at least two articles. Each needs its own outlet name.")
     if st.session_state.pop("paste_added", False):  # cleared only once the article is in
         st.session_state.paste_outlet = st.session_state.paste_text = ""
+    for note in st.session_state.pop("read_notes", []):  # how the last paste or uploads were read
+        st.sidebar.caption(md(note))
     with st.sidebar.expander("Paste text", expanded=not st.session_state.custom):
         with st.form("paste"):
-            outlet = st.text_input("Outlet", key="paste_outlet")
-            text = st.text_area("Article text", height=160, key="paste_text")
+            outlet = st.text_input("Outlet", key="paste_outlet",
+                                   help="Empty: the outlet the pasted page or front matter names.")
+            text = st.text_area("Article text, a web page's HTML, or Markdown with front matter", height=160,
+                                key="paste_text")
             if st.form_submit_button("Add pasted article"):
-                try:
-                    if add_custom(make_article(text, outlet, f"pasted text ({outlet or 'no outlet'})")):
+                try:  # read as an uploaded file would be: HTML through trafilatura, front matter parsed
+                    reading = read_input(text, source=f"pasted text ({outlet.strip() or 'no outlet'})", outlet=outlet)
+                    if add_custom(reading.article):
                         st.session_state.paste_added = True
+                        st.session_state.read_notes = [f"Pasted {reading.article.outlet}: {reading.note}"]
                         st.rerun()
                 except CompareError as exc:  # the text stays in the form, to be mended
                     st.error(md(str(exc)))
@@ -142,10 +149,13 @@ if choice == BUILD:
         added_files = st.session_state.setdefault("added_files", set())
         fresh = [up for up in uploads or [] if up.file_id not in added_files]
         if fresh and st.button(f"Add {len(fresh)} uploaded file{'s' if len(fresh) > 1 else ''}"):
+            notes = st.session_state.setdefault("read_notes", [])
             for up in fresh:  # a file already added stays in the box but is not added again
                 try:
-                    if add_custom(article_from_bytes(up.getvalue(), up.name)):
+                    reading = read_input(up.getvalue(), up.name)  # the paste's reader, by the file's suffix
+                    if add_custom(reading.article):
                         added_files.add(up.file_id)
+                        notes.append(f"{up.name}: {reading.note}")
                 except CompareError as exc:
                     st.error(md(str(exc)))
             if added_files.issuperset(up.file_id for up in fresh):
@@ -278,13 +288,17 @@ for col, status in zip(cols[1:], Status, strict=False):
                help=f"Sentences marked {status.value}, summed over the outlets (the Highlight filters do not change it).")
 for group in comparison.wire_groups:
     st.caption("Wire copy, counted as one source: " + ", ".join(md(comparison.outlets[i]) for i in group))
+for a in comparison.set_aside:  # another language: all its sentences would be "unique"
+    st.warning(md(english_only_warning(comparison.outlets[a], comparison.articles[a].source,
+                                       comparison.languages[a], comparison.model)))
 
 tab_side, tab_drill, tab_charts, tab_tables = st.tabs(["Side by side", "Drill down", "Charts", "Tables & export"])
 
 with tab_side:
     digest = unique_digest_html(comparison)
     if digest:
-        n_unique = int(counts.get(Status.UNIQUE.value, 0))
+        n_unique = sum(1 for a, claims in enumerate(comparison.claims) if a not in comparison.set_aside
+                       for c in claims if c.status is Status.UNIQUE)
         n_unnamed = sum(1 for claims in comparison.claims for c in claims
                         if c.status is Status.UNIQUE and c.unnamed_source)
         title = f"Claims only one outlet carries: {n_unique}" + (

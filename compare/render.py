@@ -175,10 +175,11 @@ def side_by_side_html(comparison: Comparison, visible_statuses: set[Status] | No
 def unique_digest_html(comparison: Comparison) -> str:
     """The claims only one outlet carries, one box per outlet (most such claims first), each
     listed with those resting on an unnamed source first, then those naming a person, place,
-    figure or date: what a fact-checker reads first. Empty when no outlet has one."""
+    figure or date: what a fact-checker reads first. Empty when no outlet has one. Articles the
+    model cannot compare (``Comparison.set_aside``: another language) are left out."""
     boxes = []
     per_outlet = [(a, sorted((c for c in claims if c.status is Status.UNIQUE), key=priority))
-                  for a, claims in enumerate(comparison.claims)]
+                  for a, claims in enumerate(comparison.claims) if a not in comparison.set_aside]
     for a, unique in sorted(per_outlet, key=lambda e: -len(e[1])):
         if not unique:
             continue

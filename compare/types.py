@@ -42,8 +42,9 @@ class Article:
     """Publication date as given (ideally YYYY-MM-DD)."""
     url: str = ""
     """Where the article came from, if known."""
-    language: str = "en"
-    """ISO language code."""
+    language: str = ""
+    """ISO language code as declared (front matter, JSON); "" when not declared, and then
+    detected from the text when compared (``Comparison.languages``)."""
     source: str = ""
     """The file (or "<stdin>", "<pasted>") the article was read from, for messages."""
 
@@ -304,6 +305,20 @@ class Comparison:
     """Name of the embedding model."""
     wire_groups: tuple[tuple[int, ...], ...] = field(default_factory=tuple)
     """Groups (of size >= 2) of article indexes detected as copies of one source."""
+    languages: tuple[str, ...] = ()
+    """Per article, its language (ISO 639-1): as declared, else detected (compare.language);
+    "" when neither tells, which counts as English."""
+    multilingual: bool = False
+    """Whether the model reads other languages than English (compare.language.model_is_multilingual)."""
+
+    @property
+    def set_aside(self) -> tuple[int, ...]:
+        """Indexes of the articles the model cannot compare: in another language than English
+        while the model is English-only. Their sentences stay in the tables, but they are kept
+        out of the claims only one outlet carries (they would all be "unique")."""
+        if self.multilingual:
+            return ()
+        return tuple(i for i, code in enumerate(self.languages) if code not in ("", "en"))
 
     @property
     def outlets(self) -> tuple[str, ...]:
