@@ -59,7 +59,7 @@ details.sc-d[open]>summary .sc-s{outline:2px solid #1f2330}
 .sc-digest-col li{margin-bottom:5px;color:#1f2330}
 .sc-clamp{display:-webkit-box;-webkit-line-clamp:3;-webkit-box-orient:vertical;overflow:hidden}
 .sc-n{color:#4f5563;font-size:.75rem}
-.sc-near{display:block;color:#4f5563;font-size:.75rem}
+.sc-near{display:block;color:#4f5563;font-size:.75rem;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .sc-near-hi{color:#8a1c2b;font-weight:700}
 .sc-legend{background:#fff;color:#1f2330;border:1px solid #b9bec8;border-radius:8px;padding:5px 8px;margin:4px 0 8px 0;
   line-height:1.9}

@@ -235,6 +235,7 @@ def test_the_report_opens_offline_with_the_comparisons_counts(encoder, chromium,
         sentence = page.locator('summary:has([data-status="unique"])').first
         sentence.click()
         assert page.locator("details[open] .sc-panel").first.is_visible()
+        assert_aa(page, "report", COLOURED)  # the report's own page is light: the same colours read there
         assert [u for u in requests if not u.startswith("file:")] == []
     finally:
         context.close()
