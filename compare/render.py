@@ -28,7 +28,8 @@ STYLE = """
 .sc-partial{background:#f9eab8}
 .sc-unique{background:#f8c9cf;border-bottom:3px solid #b02a3e;font-weight:600}
 .sc-conflicting{background:#e3d0ef;border-bottom:3px dashed #6d338f}
-.sc-dim{opacity:.35}
+.sc-s.sc-dim{background:transparent;border-bottom-color:transparent;font-weight:400;color:#5b606c}
+.sc-dim .sc-tag{display:none}
 .sc-conf{background:#6d338f;color:#fff;border-radius:2px;padding:0 2px}
 .sc-added{text-decoration:underline dotted #1f2330;text-underline-offset:3px}
 .sc-tag{font-size:.7rem;font-weight:700;color:#fff;background:#b02a3e;border-radius:3px;padding:0 3px;margin-right:3px}

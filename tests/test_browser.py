@@ -200,6 +200,11 @@ def test_the_dashboard_reads_in_the_theme_and_a_sentence_opens_its_matches(serve
         assert_aa(page, theme, {".sc-grid": ["sc-panel-h", "sc-m", "sc-m-yes", "sc-m-no", "sc-m-conf"]})
         sentence.press(" ")
         assert not panel.is_visible()
+        # the sentences a filter leaves out are greyed, still readable
+        page.get_by_text("Only claims on unnamed sources").click()
+        page.locator(".sc-grid .sc-dim").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(300)
+        assert_aa(page, theme, {".sc-grid": ["sc-s sc-shared sc-dim", "sc-s sc-unique"]})
         assert page.locator("text=Traceback").count() == 0
     finally:
         page.close()
