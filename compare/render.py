@@ -62,6 +62,12 @@ details.sc-d[open]>summary .sc-s{outline:2px solid #1f2330}
 .sc-n{color:#4f5563;font-size:.75rem}
 .sc-near{display:block;color:#4f5563;font-size:.75rem;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .sc-near-hi{color:#8a1c2b;font-weight:700}
+details.sc-dg>summary{display:block;list-style:none;cursor:pointer}
+details.sc-dg>summary::-webkit-details-marker{display:none}
+details.sc-dg>summary::marker{content:""}
+details.sc-dg>summary:focus-visible{outline:2px solid #1f4fbf;outline-offset:1px}
+details.sc-dg[open] .sc-clamp{display:block;-webkit-line-clamp:unset;overflow:visible}
+details.sc-dg[open] .sc-near{white-space:normal}
 .sc-legend{background:#fff;color:#1f2330;border:1px solid #b9bec8;border-radius:8px;padding:5px 8px;margin:4px 0 8px 0;
   line-height:1.9}
 .sc-legend>span{display:inline-block;margin-right:14px;padding:1px 6px;border-radius:3px;font-size:.85rem;color:#1f2330}
@@ -250,12 +256,7 @@ def _nearest_html(claim: Claim, comparison: Comparison) -> str:
              else f"{best.similarity:.2f}")
     return (f'<span class="sc-near" data-nearest="{best.similarity:.3f}">nearest: '
             f"{html.escape(comparison.outlets[best.article])}, {score}: "
-            f"\u201c{html.escape(_short(best.text))}\u201d</span>")
-
-
-def _short(text: str, n: int = 110) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1] + "\u2026"
+            f"\u201c{html.escape(' '.join(best.text.split()))}\u201d</span>")
 
 
 def unique_digest_html(comparison: Comparison) -> str:
@@ -270,11 +271,11 @@ def unique_digest_html(comparison: Comparison) -> str:
             continue
         on_unnamed = sum(1 for c in unique if c.unnamed_source)
         items = []
-        for c in unique:  # three lines each, the whole sentence on hover
+        for c in unique:  # three lines each; a click (or Enter) shows the whole sentence and nearest match
             src = _source_note(c.unnamed_source) + " " if c.unnamed_source else ""
-            items.append(f'<li data-sentence="{c.sentence.index}" title="{html.escape(c.sentence.text, quote=True)}">'
+            items.append(f'<li data-sentence="{c.sentence.index}"><details class="sc-dg"><summary>'
                          f'<span class="sc-clamp">{src}<span class="sc-n">#{c.sentence.index}</span> '
-                         f'{html.escape(c.sentence.text)}</span>{_nearest_html(c, comparison)}</li>')
+                         f'{html.escape(c.sentence.text)}</span>{_nearest_html(c, comparison)}</summary></details></li>')
         count = f"{len(unique)} only here" + (f", {on_unnamed} on unnamed sources" if on_unnamed else "")
         outlet = html.escape(comparison.outlets[a], quote=True)
         boxes.append(f'<div class="sc-digest-col" data-digest="{outlet}"><h5>{html.escape(comparison.outlets[a])} '

@@ -189,6 +189,18 @@ def test_the_dashboard_reads_in_the_theme_and_a_sentence_opens_its_matches(serve
         assert any(o in first for o in ("Capitol Courier", "Kyiv Ledger", "Meridian Wire", "Ukraine Public Radio"))
         assert "does not carry it" in first and float(first.split(" · ")[1]) > 0
 
+        # the digest clamps each claim to three lines; a click (or Enter) shows it whole, with its nearest match
+        item = page.locator('.sc-digest [data-digest="seed-article"] summary', has_text="whistleblower")
+        clamp = item.locator(".sc-clamp")
+        clipped = "e => e.scrollHeight > e.clientHeight + 1"
+        item.scroll_into_view_if_needed()
+        assert clamp.evaluate(clipped)  # three lines are not enough for this one
+        item.focus()
+        page.keyboard.press("Enter")
+        assert not clamp.evaluate(clipped) and "previous aid package" in clamp.inner_text()
+        near = item.locator(".sc-near")
+        assert near.evaluate("e => e.scrollWidth <= e.clientWidth + 1") and "nearest:" in near.inner_text()
+
         # a conflict's panel names the other side's detail and the slot; opened with a click (touch alike)
         conflicting = page.locator('.sc-grid summary:has([data-status="conflicting"])').first
         conflicting.click()
