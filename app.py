@@ -210,6 +210,8 @@ if choice == BUILD:
             except (CompareError, OSError) as exc:
                 st.error(md(str(exc)))
     articles = [a for _, a in st.session_state.custom]
+    if not articles:  # a new story begins: it has no name until it is saved
+        st.session_state.pop("built_name", None)
     story_name = st.session_state.get("built_name", "my story")
 else:
     try:

@@ -351,6 +351,9 @@ def test_a_saved_built_story_is_titled_by_its_name(app):
     assert app.title[0].value.replace("\\", "") == "bridge-vote"
     app.sidebar.checkbox(key="unnamed_only").check().run()  # and it stays so
     assert app.title[0].value.replace("\\", "") == "bridge-vote"
+    for key in ("remove_1", "remove_0"):  # emptied, the next story has no name until it is saved
+        next(b for b in app.sidebar.button if b.key == key).click().run()
+    assert app.title[0].value == "my story"
 
 
 def test_the_drill_down_finds_a_sentence_by_any_word_and_shows_it_whole(app):
