@@ -130,9 +130,18 @@ def _highlight(text: str, marks: Iterable[tuple[str, str]]) -> str:
 MAX_PANEL_MATCHES = 12
 """At most this many other outlets are listed in a sentence's match panel (best first); the
 drill-down tab lists them all."""
+PANEL_ROWS = 6000
+"""The match rows of all panels of a story together: a large story lists fewer matches per
+sentence (at least the best one), so the page stays a few megabytes at most."""
 
 
-def sentence_html(claim: Claim, comparison: Comparison, visible: bool = True) -> str:
+def panel_limit(comparison: Comparison) -> int:
+    """Matches listed per sentence panel for this story."""
+    n = sum(len(c) for c in comparison.claims)
+    return max(1, min(MAX_PANEL_MATCHES, PANEL_ROWS // max(n, 1)))
+
+
+def sentence_html(claim: Claim, comparison: Comparison, visible: bool = True, limit: int = MAX_PANEL_MATCHES) -> str:
     """One sentence, coloured by status, with conflicting and added details marked in place.
     The sentence is the summary of a ``<details>`` element: a click, a tap, or Tab then Enter
     or Space opens its matches in every other outlet below it (no script, no hover needed)."""
@@ -161,7 +170,7 @@ def sentence_html(claim: Claim, comparison: Comparison, visible: bool = True) ->
     cls = f"sc-s sc-{claim.status.value}" + ("" if visible else " sc-dim")
     return (f'<details class="sc-d"><summary title="{html.escape(title, quote=True)}">'
             f'<span class="{cls}" data-status="{claim.status.value}">'
-            f"{tag}{_highlight(claim.sentence.text, marks)}</span></summary>{match_panel_html(claim, comparison)}"
+            f"{tag}{_highlight(claim.sentence.text, marks)}</span></summary>{match_panel_html(claim, comparison, limit)}"
             f"</details>{notes}")
 
 
@@ -216,13 +225,14 @@ def article_html(comparison: Comparison, a: int, visible_statuses: set[Status] |
     (text between sentences, such as a dateline, is kept plain)."""
     article = comparison.articles[a]
     text = article.text
+    limit = panel_limit(comparison)
     parts, pos = [], 0
     for claim in comparison.claims[a]:
         s = claim.sentence
         parts.append(html.escape(text[pos : s.start]))
         visible = (visible_statuses is None or claim.status in visible_statuses) and (
             not unnamed_only or bool(claim.unnamed_source))
-        parts.append(sentence_html(claim, comparison, visible))
+        parts.append(sentence_html(claim, comparison, visible, limit))
         pos = s.end
     parts.append(html.escape(text[pos:]))
     counts = {st: sum(1 for c in comparison.claims[a] if c.status is st) for st in Status}

@@ -88,3 +88,17 @@ def test_cli_run_writes_the_report_and_refuses_a_missing_folder(cache_dir, tmp_p
     assert not missing.parent.exists()  # refused, and no folder made for it
     proc = run_cli("run", "drone-deal-2025-07", "--html", str(tmp_path), env_cache=cache_dir)
     assert proc.returncode == 2 and "is a folder" in proc.stderr
+
+
+def test_a_large_story_lists_fewer_matches_per_sentence_panel(seed):
+    from dataclasses import replace
+
+    from compare import render
+
+    assert render.panel_limit(seed) == render.MAX_PANEL_MATCHES
+    big = replace(seed, claims=tuple(claims * 100 for claims in seed.claims))  # about 5,600 sentences
+    limit = render.panel_limit(big)
+    assert limit == 1
+    claim = next(c for c in seed.claims[0] if len(c.matches) == 4)
+    panel = render.match_panel_html(claim, seed, limit)
+    assert panel.count("data-match=") == 1 and "and 3 more outlets (see Drill down)" in panel
