@@ -191,10 +191,10 @@ def _encoder(args: argparse.Namespace):
 def cmd_run(args: argparse.Namespace) -> int:
     from .corpus import load_story
     from .pipeline import compare_story
-    from .tables import divergence_table, summary_table, write_csv, write_json
+    from .tables import divergence_table, summary_table, write_atomic, write_csv, write_json
 
     paths, use_stdin = _resolve_paths(args.paths)
-    for opt in ("csv", "json", "summary_csv"):
+    for opt in ("csv", "json", "summary_csv", "html"):  # refused before any work, and never a folder made
         check_output_file(getattr(args, opt), "--" + opt.replace("_", "-"))
     for p in paths:
         if not p.exists():
@@ -218,9 +218,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         write_json(table, args.json)
     if args.summary_csv:
         write_csv(summary, args.summary_csv)
+    if args.html:
+        from .report import report_html
+
+        write_atomic(args.html, report_html(comparison))
     if not args.quiet:
         print_report(comparison, summary, args.show)
-        for label, path in (("divergence table", args.csv), ("JSON", args.json), ("summary", args.summary_csv)):
+        for label, path in (("divergence table", args.csv), ("JSON", args.json), ("summary", args.summary_csv),
+                            ("HTML report", args.html)):
             if path:
                 print(f"wrote {label}: {path}")
     return 0
@@ -578,6 +583,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", type=Path, metavar="FILE", help="write the divergence table as CSV")
     p.add_argument("--json", type=Path, metavar="FILE", help="write the divergence table as JSON")
     p.add_argument("--summary-csv", type=Path, metavar="FILE", help="write the per-outlet summary as CSV")
+    p.add_argument("--html", type=Path, metavar="FILE",
+                   help="write a self-contained HTML report (side by side, digest, charts; opens offline)")
     p.add_argument("--name", help="story name in the outputs (default: the folder name)")
     p.add_argument("--stdin-outlet", metavar="NAME",
                    help="outlet name for text read from stdin (default: the one its front matter or page gives, "
