@@ -54,7 +54,7 @@ details.sc-d[open]>summary .sc-s{outline:2px solid #1f2330}
 .sc-m-none{color:#4f5563;font-style:italic}
 .sc-digest{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:10px;margin:4px 0 12px 0;align-items:start}
 .sc-digest-col{border:1px solid #c98791;border-radius:8px;padding:8px 10px;background:#fff7f8;color:#1f2330;
-  max-height:400px;overflow-y:auto}
+  max-height:500px;overflow-y:auto}
 .sc-digest-col h5{margin:0 0 4px 0;padding:0;font-size:.92rem}
 .sc-digest-col ol{margin:0;padding-left:1.3em;font-size:.84rem;line-height:1.35;color:#1f2330}
 .sc-digest-col li{margin-bottom:5px;color:#1f2330}
@@ -257,8 +257,10 @@ def side_by_side_html(comparison: Comparison, visible_statuses: set[Status] | No
 
 def _nearest_html(claim: Claim, comparison: Comparison) -> str:
     """A unique claim's nearest match in any other outlet and its score; a score at or above the
-    minimum cosine to count as carried is marked, since that call is a close one."""
-    best = claim.best
+    minimum cosine to count as carried is marked, since that call is a close one. Articles the
+    model cannot compare (another language) are no one's nearest match."""
+    away = set(comparison.set_aside)
+    best = max((m for m in claim.matches if m.article not in away), key=lambda m: m.similarity, default=None)
     if best is None:
         return '<span class="sc-near">nearest: none in any other outlet</span>'
     close = best.similarity >= comparison.settings.support
