@@ -150,17 +150,28 @@ def test_a_worker_killed_mid_run_loses_and_doubles_nothing(cluster, corpus, loca
     assert seen == [*(f.name for f in batch.list_stories(corpus)), ""]  # each story handed out once
 
 
-def test_cli_batch_joins_an_existing_cluster(cluster, corpus, local_run, cache_dir, tmp_path):
-    local_csv, _ = local_run
-    out = tmp_path / "all.csv"
+def test_cli_batch_cluster_joins_an_existing_cluster(cluster, cache_dir, tmp_path):
+    """`batch PILE --cluster --engine ray --address A` (a second driver on the module's cluster)
+    writes the table `batch PILE --cluster` writes locally."""
+    from compare.cli import main
+    from compare.corpus import article_files
+
+    pile = tmp_path / "pile"
+    for name in STORIES:
+        (pile / name).mkdir(parents=True)
+        for f in article_files(CORPORA / name):
+            shutil.copy(f, pile / name / f.name)
+    assert main(["batch", str(pile), "--cluster", "--csv", str(tmp_path / "local.csv"), "-q"]) == 0
+    out = tmp_path / "ray.csv"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COMPARE_CACHE_DIR": str(cache_dir)}
-    proc = subprocess.run([sys.executable, "-m", "compare", "batch", str(corpus), "--csv", str(out),
+    proc = subprocess.run([sys.executable, "-m", "compare", "batch", str(pile), "--cluster", "--csv", str(out),
                            "--engine", "ray", "--address", cluster["address"]],
                           capture_output=True, text=True, env=env, timeout=300)
-    assert proc.returncode == 1, proc.stderr  # the broken story, as locally
-    assert "story broken skipped" in proc.stderr and "Traceback" not in proc.stderr
-    assert "compared 2 stories, resumed 0, failed 1" in proc.stdout
-    assert out.read_bytes() == local_csv.read_bytes()
+    assert proc.returncode == 0, proc.stderr
+    assert "clustered 9 articles into 2 stories" in proc.stderr and "Traceback" not in proc.stderr
+    assert "story 2/2" in proc.stderr  # progress on stderr, as locally
+    assert "compared 2 stories, resumed 0, failed 0" in proc.stdout
+    assert out.read_bytes() == (tmp_path / "local.csv").read_bytes()
 
 
 def test_without_ray_the_cli_prints_the_install_hint(tmp_path):
