@@ -16,13 +16,16 @@ from compare import Article, CompareError, Settings, Status, compare_evidence, l
 from compare.charts import coverage_heatmap, pair_similarity, status_bars
 from compare.claims import sentence_bars
 from compare.cluster import read_singletons
-from compare.corpus import article_files, article_from_bytes, corpora_dir, make_article, story_title
+from compare.corpus import article_files, corpora_dir, make_article, read_input, story_title
 from compare.embed import get_encoder, model_from_env
 from compare.fetch import fetch_article
+from compare.language import english_only_warning
 from compare.pipeline import prepare_cached
 from compare.render import escape_markdown as md
 from compare.render import legend_html, side_by_side_html, unique_digest_html
+from compare.report import report_html
 from compare.tables import coverage_matrix, divergence_table, match_table, story_list, story_row, summary_table, to_csv_text
+from compare.types import slugify
 
 DEFAULT_STORY = os.environ.get("COMPARE_STORY", "drone-deal-2025-07")
 SAVED_DIR = Path(os.environ.get("COMPARE_SAVED_DIR") or Path.home() / "story-compare" / "stories")
@@ -77,10 +80,28 @@ def for_spreadsheets(df) -> bytes:
     return to_csv_text(df).encode("utf-8-sig")
 
 
+# The URL carries the corpus, the story and the thresholds, so a link reopens the same view: read
+# once per session (the widgets start from it), then kept in step with the widgets.
+URL_KEYS = ("corpus", "story", "calibrate", "margin", "support", "conflict")
+if "from_url" not in st.session_state:
+    st.session_state.from_url = {k: st.query_params.get(k) for k in URL_KEYS}
+from_url: dict[str, str | None] = st.session_state.from_url
+
+
+def url_number(name: str, default: float, low: float, high: float) -> float:
+    """A threshold from the URL, if it is a number within the slider's range; else the default."""
+    try:
+        value = round(float(from_url[name] or "x"), 2)
+    except ValueError:
+        return default
+    return value if low <= value <= high else default
+
+
 # Sidebar: which story -------------------------------------------------------------------
 st.sidebar.title("story-compare")
 corpus_text = st.sidebar.text_input(
-    "Corpus folder", os.environ.get("COMPARE_CORPUS_DIR", ""), key="corpus_dir", placeholder="the bundled stories",
+    "Corpus folder", from_url["corpus"] or os.environ.get("COMPARE_CORPUS_DIR", ""), key="corpus_dir",
+    placeholder="the bundled stories",
     help="A folder of story folders, such as one written by `story-compare cluster PILE --into FOLDER`. "
          "Empty: the bundled stories.")
 corpus: Path | None = None
@@ -96,9 +117,12 @@ else:
     bundled = {p.name: p for p in list_stories(corpora_dir())}
     saved = {f"saved: {p.name}": p for p in list_stories(SAVED_DIR)}
 choices = list(bundled) + list(saved) + [BUILD]
-default = choices.index(DEFAULT_STORY) if DEFAULT_STORY in choices else 0
+wanted = from_url["story"] if from_url["story"] in choices else DEFAULT_STORY
+default = choices.index(wanted) if wanted in choices else 0
 story_key = "story" if corpus is None else f"story@{corpus}"  # a new corpus starts at its first story
-choice = st.sidebar.selectbox("Story", choices, index=default, key=story_key,
+if st.session_state.get(story_key) not in choices:  # first run, or a story gone from the corpus
+    st.session_state[story_key] = choices[default]
+choice = st.sidebar.selectbox("Story", choices, key=story_key,
                               help="A story of the corpus, one you saved, or your own articles.")
 
 if "custom" not in st.session_state:
@@ -125,14 +149,20 @@ if choice == BUILD:
     st.sidebar.caption("Add at least two articles. Each needs its own outlet name.")
     if st.session_state.pop("paste_added", False):  # cleared only once the article is in
         st.session_state.paste_outlet = st.session_state.paste_text = ""
+    for note in st.session_state.pop("read_notes", []):  # how the last paste or uploads were read
+        st.sidebar.caption(md(note))
     with st.sidebar.expander("Paste text", expanded=not st.session_state.custom):
         with st.form("paste"):
-            outlet = st.text_input("Outlet", key="paste_outlet")
-            text = st.text_area("Article text", height=160, key="paste_text")
+            outlet = st.text_input("Outlet", key="paste_outlet",
+                                   help="Empty: the outlet the pasted page or front matter names.")
+            text = st.text_area("Article text, a web page's HTML, or Markdown with front matter", height=160,
+                                key="paste_text")
             if st.form_submit_button("Add pasted article"):
-                try:
-                    if add_custom(make_article(text, outlet, f"pasted text ({outlet or 'no outlet'})")):
+                try:  # read as an uploaded file would be: HTML through trafilatura, front matter parsed
+                    reading = read_input(text, source=f"pasted text ({outlet.strip() or 'no outlet'})", outlet=outlet)
+                    if add_custom(reading.article):
                         st.session_state.paste_added = True
+                        st.session_state.read_notes = [f"Pasted {reading.article.outlet}: {reading.note}"]
                         st.rerun()
                 except CompareError as exc:  # the text stays in the form, to be mended
                     st.error(md(str(exc)))
@@ -142,10 +172,13 @@ if choice == BUILD:
         added_files = st.session_state.setdefault("added_files", set())
         fresh = [up for up in uploads or [] if up.file_id not in added_files]
         if fresh and st.button(f"Add {len(fresh)} uploaded file{'s' if len(fresh) > 1 else ''}"):
+            notes = st.session_state.setdefault("read_notes", [])
             for up in fresh:  # a file already added stays in the box but is not added again
                 try:
-                    if add_custom(article_from_bytes(up.getvalue(), up.name)):
+                    reading = read_input(up.getvalue(), up.name)  # the paste's reader, by the file's suffix
+                    if add_custom(reading.article):
                         added_files.add(up.file_id)
+                        notes.append(f"{up.name}: {reading.note}")
                 except CompareError as exc:
                     st.error(md(str(exc)))
             if added_files.issuperset(up.file_id for up in fresh):
@@ -182,11 +215,14 @@ if choice == BUILD:
             try:
                 path = save_story([a for _, a in st.session_state.custom], SAVED_DIR, name or "my story",
                                   overwrite=replace)
+                st.session_state.built_name = path.name  # the story is titled by the name it was saved under
                 st.success(md(f"Saved to {path}"))
             except (CompareError, OSError) as exc:
                 st.error(md(str(exc)))
     articles = [a for _, a in st.session_state.custom]
-    story_name = "my story"
+    if not articles:  # a new story begins: it has no name until it is saved
+        st.session_state.pop("built_name", None)
+    story_name = st.session_state.get("built_name", "my story")
 else:
     try:
         folder = bundled.get(choice) or saved[choice]
@@ -198,24 +234,29 @@ else:
 
 # Sidebar: controls ----------------------------------------------------------------------
 defaults = Settings()
+# The threshold widgets take their first value from here (the URL, else the defaults), never from
+# a `value=` argument as well: a widget given both warns on every "Reset thresholds".
+st.session_state.setdefault("calibrate", from_url["calibrate"] != "0" if from_url["calibrate"] else defaults.calibrate)
+st.session_state.setdefault("margin", url_number("margin", defaults.margin, 0.10, 0.70))
+st.session_state.setdefault("support", url_number("support", defaults.support, 0.30, 0.95))
+st.session_state.setdefault("conflict", url_number("conflict", defaults.conflict, 0.30, 0.95))
 st.sidebar.header("Outlets and thresholds")
 all_outlets = [a.outlet for a in articles]
 # Keyed by the story and its outlets, so that a new story starts with all of its outlets.
 included = st.sidebar.multiselect("Outlets included", all_outlets, default=all_outlets,
                                   key="outlets-" + "|".join([choice, *all_outlets]))
 calibrate = st.sidebar.checkbox(
-    "Calibrate per article pair", value=defaults.calibrate, key="calibrate",
+    "Calibrate per article pair", key="calibrate",
     help="Judge each pair of outlets against its own background: two articles on one event share vocabulary, "
          "so a match must stand out from their unrelated sentences. Off: one fixed cosine for every pair.")
-margin = st.sidebar.slider("Support margin over the pair's background", 0.10, 0.70, defaults.margin, 0.01, key="margin",
+margin = st.sidebar.slider("Support margin over the pair's background", 0.10, 0.70, step=0.01, key="margin",
                            disabled=not calibrate,
                            help="How far above the typical similarity of two articles' unrelated sentences a match "
                                 "must be (with calibration on).")
-support = st.sidebar.slider("Minimum cosine to count as carried", 0.30, 0.95, defaults.support, 0.01, key="support",
+support = st.sidebar.slider("Minimum cosine to count as carried", 0.30, 0.95, step=0.01, key="support",
                             help="The least similarity (cosine of the sentence embeddings) at which another outlet "
                                  "carries a claim, whatever the calibration.")
-conflict = st.sidebar.slider("Minimum cosine before details are compared", 0.30, 0.95, defaults.conflict, 0.01,
-                             key="conflict",
+conflict = st.sidebar.slider("Minimum cosine before details are compared", 0.30, 0.95, step=0.01, key="conflict",
                              help="Two sentences at least this similar are read as the same claim, so a different "
                                   "number, date, time or name between them is a conflict.")
 if (calibrate, margin, support, conflict) != (defaults.calibrate, defaults.margin, defaults.support, defaults.conflict):
@@ -227,6 +268,12 @@ shown = st.sidebar.multiselect("Highlight", [s.value for s in Status], default=[
 unnamed_only = st.sidebar.checkbox("Only claims on unnamed sources", key="unnamed_only")
 model = model_from_env()
 st.sidebar.caption(f"Model: {model}")
+in_url = {"corpus": str(corpus) if corpus is not None else None, "story": choice if choice != BUILD else None,
+          "calibrate": "1" if calibrate else "0", "margin": f"{margin:.2f}", "support": f"{support:.2f}",
+          "conflict": f"{conflict:.2f}"}
+in_url = {k: v for k, v in in_url.items() if v is not None}
+if st.query_params.to_dict() != in_url:
+    st.query_params.from_dict(in_url)
 
 # The corpus's story list ------------------------------------------------------------------
 if corpus is not None:
@@ -278,13 +325,17 @@ for col, status in zip(cols[1:], Status, strict=False):
                help=f"Sentences marked {status.value}, summed over the outlets (the Highlight filters do not change it).")
 for group in comparison.wire_groups:
     st.caption("Wire copy, counted as one source: " + ", ".join(md(comparison.outlets[i]) for i in group))
+for a in comparison.set_aside:  # another language: all its sentences would be "unique"
+    st.warning(md(english_only_warning(comparison.outlets[a], comparison.articles[a].source,
+                                       comparison.languages[a], comparison.model)))
 
 tab_side, tab_drill, tab_charts, tab_tables = st.tabs(["Side by side", "Drill down", "Charts", "Tables & export"])
 
 with tab_side:
     digest = unique_digest_html(comparison)
     if digest:
-        n_unique = int(counts.get(Status.UNIQUE.value, 0))
+        n_unique = sum(1 for a, claims in enumerate(comparison.claims) if a not in comparison.set_aside
+                       for c in claims if c.status is Status.UNIQUE)
         n_unnamed = sum(1 for claims in comparison.claims for c in claims
                         if c.status is Status.UNIQUE and c.unnamed_source)
         title = f"Claims only one outlet carries: {n_unique}" + (
@@ -295,38 +346,46 @@ with tab_side:
     st.html(side_by_side_html(comparison, {Status(s) for s in shown}, unnamed_only))
 
 with tab_drill:
-    st.caption("Pick a sentence to see its best match in every other outlet.")
-    labels = [f"{comparison.outlets[a]} #{c.sentence.index} [{c.status.value}] {c.sentence.text[:90]}"
-              for a, claims in enumerate(comparison.claims) for c in claims]
+    st.caption("Pick a sentence to see its best match in every other outlet (in the side-by-side view, a click "
+               "on a sentence shows the same).")
     flat = [c for claims in comparison.claims for c in claims]
-    pick = st.selectbox("Sentence", range(len(labels)), format_func=lambda i: labels[i],
-                        key="drill-" + "|".join(comparison.outlets))
-    claim = flat[pick]
-    st.markdown(f"**{md(comparison.outlets[claim.sentence.article])}** · status **{claim.status.value}** · "
-                f"carried by {len(claim.supporting)} of {len(comparison.articles) - 1} other outlets "
-                f"({claim.independent_support} independent)")
-    st.text(claim.sentence.text)
-    if claim.added:
-        st.warning("Adds: " + md("; ".join(claim.added)))
-    if claim.unnamed_source:
-        st.warning(f"Rests on an unnamed source: “{md(claim.unnamed_source)}”")
-    table_rows = match_table(comparison, claim, sentence_bars(ev, settings)[claim.sentence.article])
-    if claim.status is Status.UNIQUE and len(table_rows):
-        top = table_rows.iloc[0]
-        if top["similarity"] < top["needed"]:
-            st.caption(md(f"No other outlet reached its bar: the closest is {top['outlet']} at "
-                          f"{top['similarity']:.2f} (needed {top['needed']:.2f})."))
-        else:  # the novelty check: the topic matched, the claim's wording is found nowhere else
-            st.caption(md(f"{top['outlet']} matches it at {top['similarity']:.2f}, above its bar, but most of "
-                          "this sentence's distinctive words appear in no other outlet: the match is on the "
-                          "topic, not the claim, so it counts as unique."))
-    st.table(table_rows.style.format({"similarity": "{:.2f}", "needed": "{:.2f}"}),  # a table wraps the text
-             hide_index=True, border="horizontal")
-    st.caption("needed: the cosine a whole-sentence match needs from that outlet: "
-               + ("the pair's background plus the margin (at least the minimum)" if settings.calibrate
-                  else "the minimum cosine (calibration is off)")
-               + ". A matching clause, or rare words both share, can carry a claim below it; a sentence none of "
-                 "whose clauses comes near needs 0.10 more.")
+    labels = [f"{comparison.outlets[c.sentence.article]} #{c.sentence.index} [{c.status.value}] "
+              f"{' '.join(c.sentence.text.split())}" for c in flat]  # the whole sentence: found by any word
+    find = st.text_input("Find a sentence by any of its words", key="drill_find",
+                         placeholder="e.g. whistleblower")
+    words = find.casefold().split()
+    found = [i for i, label in enumerate(labels) if all(w in label.casefold() for w in words)]
+    if not found:
+        st.info(md(f"No sentence holds every word of “{find.strip()}”."))
+    else:
+        pick = st.selectbox(f"Sentence ({len(found)} of {len(flat)})" if words else "Sentence", found,
+                            format_func=lambda i: labels[i], key="drill-" + "|".join(comparison.outlets))
+        claim = flat[pick]
+        st.markdown(f"**{md(comparison.outlets[claim.sentence.article])}** · status **{claim.status.value}** · "
+                    f"carried by {len(claim.supporting)} of {len(comparison.articles) - 1} other outlets "
+                    f"({claim.independent_support} independent)")
+        st.text(claim.sentence.text)
+        if claim.added:
+            st.warning("Adds: " + md("; ".join(claim.added)))
+        if claim.unnamed_source:
+            st.warning(f"Rests on an unnamed source: “{md(claim.unnamed_source)}”")
+        table_rows = match_table(comparison, claim, sentence_bars(ev, settings)[claim.sentence.article])
+        if claim.status is Status.UNIQUE and len(table_rows):
+            top = table_rows.iloc[0]
+            if top["similarity"] < top["needed"]:
+                st.caption(md(f"No other outlet reached its bar: the closest is {top['outlet']} at "
+                              f"{top['similarity']:.2f} (needed {top['needed']:.2f})."))
+            else:  # the novelty check: the topic matched, the claim's wording is found nowhere else
+                st.caption(md(f"{top['outlet']} matches it at {top['similarity']:.2f}, above its bar, but most of "
+                              "this sentence's distinctive words appear in no other outlet: the match is on the "
+                              "topic, not the claim, so it counts as unique."))
+        st.table(table_rows.style.format({"similarity": "{:.2f}", "needed": "{:.2f}"}),  # a table wraps the text
+                 hide_index=True, border="horizontal")
+        st.caption("needed: the cosine a whole-sentence match needs from that outlet: "
+                   + ("the pair's background plus the margin (at least the minimum)" if settings.calibrate
+                      else "the minimum cosine (calibration is off)")
+                   + ". A matching clause, or rare words both share, can carry a claim below it; a sentence none of "
+                     "whose clauses comes near needs 0.10 more.")
 
 with tab_charts:
     st.plotly_chart(status_bars(summary), width="stretch")
@@ -339,6 +398,11 @@ with tab_charts:
     st.plotly_chart(pair_similarity(ev, comparison, pa, pb), width="stretch")
 
 with tab_tables:
+    st.subheader("A report to share")
+    st.caption("One HTML file: the counts, the claims only one outlet carries, the outlets side by side and the "
+               "charts. It opens in any browser without a network. The page's link (its address) reopens this view.")
+    st.download_button("Download HTML report", lambda: report_html(comparison).encode("utf-8"),
+                       f"{slugify(story_name)}-report.html", "text/html", key="dl_report", on_click="ignore")
     st.subheader("Per outlet")
     st.dataframe(summary, hide_index=True, width="stretch")
     st.download_button("Download per-outlet summary (CSV)", for_spreadsheets(summary), f"{story_name}-summary.csv",

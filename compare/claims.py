@@ -9,7 +9,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -283,12 +283,12 @@ class DetailArrays:
         return d
 
     def conflicts(self, i: int, j: int, titles_only: bool, days: tuple[str, str] = ("", ""),
-                  off: frozenset[str] = frozenset()) -> list[tuple[str, str, str, str]]:
+                  off: frozenset[str] = frozenset(), strict: bool = False) -> list[tuple[str, str, str, str]]:
         """``details._conflicts`` of texts ``i`` and ``j`` (with the slot each fills)."""
         one, two = self.of(i), self.of(j)
         if not details.may_conflict(one, two, titles_only):
             return []
-        return details._compare(one, two, self.texts[i], self.texts[j], titles_only, days=days, off=off)
+        return details._compare(one, two, self.texts[i], self.texts[j], titles_only, days=days, off=off, strict=strict)
 
     def may_conflict(self, one: np.ndarray, two: np.ndarray, titles_only: np.ndarray) -> np.ndarray:
         """(n,) bool: whether texts ``one[i]`` and ``two[i]`` may conflict (indexes into texts)."""
@@ -308,6 +308,41 @@ class DetailArrays:
 
 CLASSIFY_BLOCK = 20_000
 """Sentences classified per numpy pass (bounds the candidate arrays of a large story)."""
+NEGATION_SLACK = 0.2
+"""In the slot search a negation counts from this much below ``Settings.negation``: the pair
+already shares the negated predicate and most of its arguments (``details._affirms``)."""
+SLOT_SEARCH_LIMIT = 8_000
+"""Sentences in a story beyond which the slot search (every pair of sentences above
+``Settings.slot_slack``) is left out: its matrix grows with their square (8,000: 256 MB)."""
+
+
+def slot_pairs(ev: Evidence, settings: Settings, arrays: DetailArrays,
+               flat_unit: np.ndarray, flat_art: np.ndarray) -> dict[int, list[tuple[int, int, float]]]:
+    """Pairs of sentences of different articles, not necessarily each other's best match, whose
+    cosine reaches ``settings.conflict - settings.slot_slack`` and of which one at least carries a detail a
+    conflict needs (figure, date, name, negation): {flat sentence index: [(other article, its unit,
+    cosine)]}. ``flat_unit`` (n,) and ``flat_art`` (n,) give each flat sentence's unit and
+    article. Empty when the search is off or the story has more than ``SLOT_SEARCH_LIMIT``
+    such sentences."""
+    bar = settings.conflict - settings.slot_slack
+    if settings.slot_slack >= 1 or "slot search" in settings.rules_off or len(ev.articles) < 2:
+        return {}
+    if len(flat_unit) > SLOT_SEARCH_LIMIT:
+        return {}
+    has = np.zeros(len(flat_unit), dtype=bool)
+    for sid, u in enumerate(flat_unit.tolist()):
+        d = arrays.of(u)
+        has[sid] = bool(d.quantities or d.mentions or d.negated or d.names)
+    idx = np.arange(len(flat_unit), dtype=np.int64)
+    vecs = ev.vectors[flat_unit]
+    sims = vecs @ vecs.T  # (n, n) cosine
+    arts = flat_art
+    # (a negation needs only one side to hold a detail: the other affirms it in plain words)
+    ok = (sims >= bar) & (arts[:, None] != arts[None, :]) & (has[:, None] | has[None, :])
+    out: dict[int, list[tuple[int, int, float]]] = {}
+    for r, c in zip(*np.nonzero(ok), strict=True):
+        out.setdefault(int(idx[r]), []).append((int(arts[c]), int(flat_unit[idx[c]]), float(sims[r, c])))
+    return out
 
 
 def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
@@ -337,6 +372,8 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
     # a figure is added only if no other article gives the same value, in any unit or wording.
     art_values = [frozenset(v for u in units_a for v, *_ in arrays.of(u).values) for units_a in sentence_unit]
     value_df = Counter(v for vals in art_values for v in vals)
+    flat_art = np.array([a for a, _ in flat], dtype=np.int64)
+    extra = slot_pairs(ev, settings, arrays, flat_unit, flat_art)
     for lo in range(0, len(flat), CLASSIFY_BLOCK):
         sids = np.arange(lo, min(len(flat), lo + CLASSIFY_BLOCK))
         c = _candidates(ev, sids, settings, t_sents, t_clauses, floor)
@@ -369,23 +406,77 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
                 best_sim, x = sims[i], us[i]
                 # Details are compared sentence to sentence. A window, or a looser match,
                 # is only checked for the strongest signal: another name in the same title.
+                days = (published[a], published[bs[i]])
                 if u_kind[x] != "window":
-                    found = arrays.conflicts(own_unit, x, best_sim < conflict_at, (published[a], published[bs[i]]), off)
+                    found = [(f, best_sim, u_first[x]) for f in arrays.conflicts(own_unit, x, best_sim < conflict_at, days, off)]
                 else:
+                    # A window is compared sentence by sentence, each part on its own cosine.
                     u = units[x]
-                    found = list(dict.fromkeys(f for part in sentence_unit[bs[i]][u.first : u.last + 1]
-                                               for f in arrays.conflicts(own_unit, part, True)))
-                for kind, mine, theirs, slot in found:
+                    found = []
+                    for part in sentence_unit[bs[i]][u.first : u.last + 1]:
+                        part_sim = float(ev.vectors[own_unit] @ ev.vectors[part])
+                        found.extend((f, part_sim, u_first[part])
+                                     for f in arrays.conflicts(own_unit, part, part_sim < conflict_at, days, off))
+                best_of: dict[tuple[str, str, str, str], tuple[float, int]] = {}
+                for f, f_sim, f_sent in found:
+                    if f_sim > best_of.get(f, (-1.0, -1))[0]:
+                        best_of[f] = (f_sim, f_sent)
+                for (kind, mine, theirs, slot), (sim_found, f_sent) in best_of.items():
                     if kind == "update":
-                        updates.append(Conflict(kind, bs[i], mine, theirs, slot))
-                    elif kind != "negation" or best_sim >= settings.negation:
-                        conflicts.append(Conflict(kind, bs[i], mine, theirs, slot))
+                        updates.append(Conflict(kind, bs[i], mine, theirs, slot, f_sent))
+                    elif kind != "negation" or sim_found >= settings.negation:
+                        conflicts.append(Conflict(kind, bs[i], mine, theirs, slot, f_sent))
             ci = ci_end
+            # Sentences of other outlets that share a slot with this one without being its best match.
+            for b, other, sim in extra.get(sid, ()):
+                for kind, mine, theirs, slot in arrays.conflicts(own_unit, other, False, (published[a], published[b]), off, True):
+                    if kind == "negation" and sim < settings.negation - NEGATION_SLACK:
+                        continue
+                    found_c = Conflict(kind, b, mine, theirs, slot, u_first[other])
+                    target = updates if kind == "update" else conflicts
+                    if not any((c.kind, c.article, c.mine, c.theirs) == (kind, b, mine, theirs) for c in target):
+                        target.append(found_c)
             crow = ev.clause_rows[a][s.index]
             out[a].append(_claim(ev, settings, a, s, crow, clause_best[cstarts[j] : cstarts[j + 1]],
                                  matches, supporting, conflicts, group_of, n, arrays.of(own_unit),
                                  (value_df, art_values[a]), updates))
-    return tuple(tuple(claims) for claims in out)
+    return mirror_conflicts(tuple(tuple(claims) for claims in out), n)
+
+
+def mirror_conflicts(claims: tuple[tuple[Claim, ...], ...], n: int) -> tuple[tuple[Claim, ...], ...]:
+    """Every conflict marked on both sentences it involves: when sentence s of article a
+    conflicts with sentence t of article b, t conflicts with s too ("Monday" on one side,
+    "Tuesday" on the other), with its details the other way round. The same for updates."""
+    add: dict[tuple[int, int], tuple[list[Conflict], list[Conflict]]] = {}
+    for a, row in enumerate(claims):
+        for c in row:
+            for which, found in enumerate((c.conflicts, c.updates)):
+                for x in found:
+                    if x.sentence < 0 or x.sentence >= len(claims[x.article]):
+                        continue
+                    other = claims[x.article][x.sentence]
+                    have = other.conflicts if which == 0 else other.updates
+                    if any(y.article == a and y.kind == x.kind for y in have):
+                        continue
+                    mirrored = Conflict(x.kind, a, x.theirs, x.mine, x.slot, c.sentence.index)
+                    lists = add.setdefault((x.article, x.sentence), ([], []))
+                    if mirrored not in lists[which]:
+                        lists[which].append(mirrored)
+    if not add:
+        return claims
+    out = [list(row) for row in claims]
+    for (b, t), (conflicts, updates) in add.items():
+        c = out[b][t]
+        supporting = tuple(sorted({*c.supporting, *(x.article for x in (*conflicts, *updates))}))
+        status = c.status
+        if conflicts:
+            status = Status.CONFLICTING
+        elif status is Status.UNIQUE:
+            status = Status.SHARED if len(supporting) == n - 1 else Status.PARTIAL
+        out[b][t] = replace(c, status=status, supporting=supporting, conflicts=(*c.conflicts, *conflicts),
+                            updates=(*c.updates, *updates),
+                            independent_support=max(c.independent_support, len(supporting) if not c.supporting else 0))
+    return tuple(tuple(row) for row in out)
 
 
 def priority(claim: Claim) -> tuple[bool, bool, bool, int]:

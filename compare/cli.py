@@ -87,6 +87,10 @@ def _threshold_options() -> argparse.ArgumentParser:
                    help=f"minimum cosine for an outlet to carry a claim (default {d.support})")
     g.add_argument("--margin", type=float, default=d.margin, metavar="COS",
                    help=f"required margin over the article pair's background cosine (default {d.margin})")
+    g.add_argument("--conflict", type=float, default=d.conflict, metavar="COS",
+                   help=f"minimum cosine before details (numbers, dates, times, names) are compared: two sentences "
+                        f"at least this similar are read as one claim, so a different detail is a conflict "
+                        f"(default {d.conflict}; the dashboard's 'Minimum cosine before details are compared')")
     g.add_argument("--no-calibrate", action="store_true", help="use --support alone, without per-pair margins")
     return p
 
@@ -118,11 +122,26 @@ def _cluster_settings(args: argparse.Namespace):
 def _settings(args: argparse.Namespace):
     from .types import Settings
 
-    for name in ("support", "margin"):
+    for name in ("support", "margin", "conflict"):
         value = getattr(args, name)
         if not -1.0 <= value <= 1.0:
             raise CompareError(f"--{name} must be between -1 and 1, got {value}")
-    return Settings(support=args.support, margin=args.margin, calibrate=not args.no_calibrate)
+    return Settings(support=args.support, margin=args.margin, conflict=args.conflict, calibrate=not args.no_calibrate)
+
+
+def check_output_file(path: Path | None, option: str) -> None:
+    """Refuse, before any work, an output file that could not be written where it is asked:
+    a folder, or a file in a folder that does not exist (created by mistake, a typo in the
+    folder's name would pass unnoticed)."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise CompareError(f"{path}: is a folder, not a file to write ({option})")
+    parent = path.parent
+    if not parent.is_dir():
+        what = "is a file, not a folder" if parent.exists() else "does not exist (no such folder)"
+        raise CompareError(f"{path}: the folder {parent} {what}; create it first ({option})")
+
 
 
 def _resolve_paths(paths: Sequence[str]) -> tuple[list[Path], bool]:
@@ -184,23 +203,25 @@ def _encoder(args: argparse.Namespace):
 def cmd_run(args: argparse.Namespace) -> int:
     from .corpus import load_story
     from .pipeline import compare_story
-    from .tables import divergence_table, summary_table, write_csv, write_json
+    from .tables import divergence_table, summary_table, write_atomic, write_csv, write_json
 
     paths, use_stdin = _resolve_paths(args.paths)
-    for opt in ("csv", "json", "summary_csv"):
-        out = getattr(args, opt)
-        if out and out.is_dir():
-            raise CompareError(f"{out}: is a folder, not a file to write")
+    for opt in ("csv", "json", "summary_csv", "html"):  # refused before any work, and never a folder made
+        check_output_file(getattr(args, opt), "--" + opt.replace("_", "-"))
     for p in paths:
         if not p.exists():
             raise CompareError(f"{p}: no such file or folder")
     settings = _settings(args)
+    if args.multilingual:
+        os.environ["COMPARE_MULTILINGUAL"] = "1"  # read by compare.language.model_is_multilingual
     stdin_text = _read_stdin() if use_stdin else None
-    story = load_story(paths, name=args.name or "", stdin_text=stdin_text, stdin_outlet=args.stdin_outlet,
-                       skip_bad=args.skip_bad, warn=lambda m: _err(f"warning: {m}"))
+    story = load_story(paths, name=args.name or "", stdin_text=stdin_text, stdin_outlet=args.stdin_outlet or "",
+                       skip_bad=args.skip_bad, warn=lambda m: _err(f"warning: {m}"),
+                       note=None if args.quiet else _err)
     encoder = _encoder(args)
     progress = ProgressBar("embedding", enabled=not args.quiet)
     comparison = compare_story(story.articles, settings, encoder, story=story.name, progress=progress)
+    warn_languages(comparison)
     table = divergence_table(comparison)
     summary = summary_table(comparison)
     if args.csv:
@@ -209,18 +230,34 @@ def cmd_run(args: argparse.Namespace) -> int:
         write_json(table, args.json)
     if args.summary_csv:
         write_csv(summary, args.summary_csv)
+    if args.html:
+        from .report import report_html
+
+        write_atomic(args.html, report_html(comparison))
     if not args.quiet:
         print_report(comparison, summary, args.show)
-        for label, path in (("divergence table", args.csv), ("JSON", args.json), ("summary", args.summary_csv)):
+        for label, path in (("divergence table", args.csv), ("JSON", args.json), ("summary", args.summary_csv),
+                            ("HTML report", args.html)):
             if path:
                 print(f"wrote {label}: {path}")
     return 0
 
 
+def warn_languages(comparison) -> None:  # noqa: ANN001 - Comparison
+    """One warning line on stderr per article the model cannot compare (another language)."""
+    from .language import english_only_warning
+
+    for a in comparison.set_aside:
+        art = comparison.articles[a]
+        _err("warning: " + english_only_warning(art.outlet, art.source, comparison.languages[a], comparison.model))
+
+
 def print_report(comparison, summary, show: int) -> None:  # noqa: ANN001 - Comparison, DataFrame
     """The terminal summary: per-outlet figures, then each outlet's unique and conflicting claims,
-    in ``claims.priority`` order (conflicts, then unnamed sources, then specific claims)."""
+    in ``claims.priority`` order (conflicts, then unnamed sources, then specific claims). An
+    article in a language the model cannot read lists none (``Comparison.set_aside``)."""
     from .claims import priority
+    from .language import language_name
     from .types import Status
 
     print(f"story: {comparison.story}   outlets: {len(comparison.articles)}   model: {comparison.model}")
@@ -230,6 +267,10 @@ def print_report(comparison, summary, show: int) -> None:  # noqa: ANN001 - Comp
     cols = ["outlet", "sentences", "shared", "partial", "unique", "conflicting", "share_unique"]
     print(summary[cols].to_string(index=False))
     for a, claims in enumerate(comparison.claims):
+        if a in comparison.set_aside:
+            code = comparison.languages[a]
+            print(f"\n{comparison.outlets[a]}: in {language_name(code)} ({code}), not compared: the model is English-only")
+            continue
         flagged = sorted((c for c in claims if c.status in (Status.UNIQUE, Status.CONFLICTING)), key=priority)
         if not flagged:
             continue
@@ -321,7 +362,8 @@ def format_eval(results) -> str:  # noqa: ANN001 - list[StoryScores]
     the engine was tuned on, their total ("overall"), then the held-out stories and theirs."""
     from .evaluate import total
 
-    head = (f"{'story':28} {'unique P':>8} {'R':>5} {'F1':>5} {'naive F1':>8}  "
+    w = max([28, *(len(r.story) for r in results)])
+    head = (f"{'story':{w}} {'unique P':>8} {'R':>5} {'F1':>5} {'naive F1':>8}  "
             f"{'conflict P':>10} {'R':>5} {'F1':>5}  {'adds F1':>7}")
     lines = [head, "-" * len(head)]
     tuned = [r for r in results if not r.held_out]
@@ -331,7 +373,7 @@ def format_eval(results) -> str:  # noqa: ANN001 - list[StoryScores]
         rows += [*held, total(held, "held out")]
     for r in rows:
         lines.append(
-            f"{r.story:28} {r.unique.precision:8.2f} {r.unique.recall:5.2f} {r.unique.f1:5.2f} "
+            f"{r.story:{w}} {r.unique.precision:8.2f} {r.unique.recall:5.2f} {r.unique.f1:5.2f} "
             f"{r.naive_unique.f1:8.2f}  {r.conflicting.precision:10.2f} {r.conflicting.recall:5.2f} "
             f"{r.conflicting.f1:5.2f}  {r.adds.f1:7.2f}"
         )
@@ -365,6 +407,12 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from .batch import run_batch
 
     settings = _settings(args)
+    check_output_file(args.csv, "--csv")
+    check_output_file(args.parquet, "--parquet")
+    if args.into and not args.cluster:
+        raise CompareError("--into is for --cluster")
+    if not args.cluster:
+        _refuse_story_folder(args.corpus)
     engine = _batch_engine(args)  # before any work: a missing Ray is said at once
     encoder = _encoder(args)
     tty = sys.stderr.isatty() and not args.quiet
@@ -387,13 +435,21 @@ def cmd_batch(args: argparse.Namespace) -> int:
                   f"and {len(clustering.singletons)} singletons -> {corpus}", file=sys.stderr)
         if not clustering.stories:
             raise CompareError(f"{args.corpus}: no two articles form a story (all {len(clustering.articles)} are singletons)")
-    elif args.into:
-        raise CompareError("--into is for --cluster")
     result = run_batch(corpus, args.csv, encoder, settings, parquet=args.parquet, progress=progress,
                        warn=lambda m: _err(f"warning: {m}"), engine=engine)
     print(f"compared {len(result.done)} stories, resumed {len(result.skipped)}, failed {len(result.failed)}; "
           f"{result.rows} rows -> {args.csv}" + (f" and {args.parquet}" if args.parquet else ""))
     return 1 if result.failed else 0
+
+
+def _refuse_story_folder(corpus: Path) -> None:
+    """``batch`` wants a folder of story folders; one story folder (article files, no story
+    folders) is for ``run``."""
+    from .corpus import article_files, list_stories
+
+    if corpus.is_dir() and not list_stories(corpus) and article_files(corpus):
+        raise CompareError(f"{corpus}: holds article files, not story folders: it is one story; compare it with "
+                           f"'{PROG} run {corpus}' (batch takes a folder of story folders)")
 
 
 def _batch_engine(args: argparse.Namespace):  # -> batch.Engine | None
@@ -512,7 +568,8 @@ def format_cluster_eval(rows) -> str:  # noqa: ANN001 - list[ClusterScores]
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    from .fetch import fetch_article, save_fetched
+    """Exit 0 when every URL was saved, 1 when some failed, 2 when all failed (as errors do)."""
+    from .fetch import PrivateAddressError, fetch_article, save_fetched
 
     if args.outlet and len(args.outlet) != len(args.urls):
         raise CompareError(f"give one --outlet per URL ({len(args.urls)} URLs, {len(args.outlet)} outlets)")
@@ -522,10 +579,13 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             art = fetch_article(url, args.outlet[i] if args.outlet else "", allow_private=args.allow_private)
             path = save_fetched(art, args.into)
             print(f"saved {url} -> {path} (outlet: {art.outlet})")
+        except PrivateAddressError as exc:
+            _err(f"error: {exc.refusal}; add --allow-private to fetch from your own network (only addresses you trust)")
+            failed += 1
         except CompareError as exc:
             _err(f"error: {exc}")
             failed += 1
-    return 1 if failed else 0
+    return 0 if not failed else 2 if failed == len(args.urls) else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -550,8 +610,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", type=Path, metavar="FILE", help="write the divergence table as CSV")
     p.add_argument("--json", type=Path, metavar="FILE", help="write the divergence table as JSON")
     p.add_argument("--summary-csv", type=Path, metavar="FILE", help="write the per-outlet summary as CSV")
+    p.add_argument("--html", type=Path, metavar="FILE",
+                   help="write a self-contained HTML report (side by side, digest, charts; opens offline)")
     p.add_argument("--name", help="story name in the outputs (default: the folder name)")
-    p.add_argument("--stdin-outlet", default="stdin", metavar="NAME", help="outlet name for text read from stdin")
+    p.add_argument("--stdin-outlet", metavar="NAME",
+                   help="outlet name for text read from stdin (default: the one its front matter or page gives, "
+                        "else 'stdin')")
+    p.add_argument("--multilingual", action="store_true",
+                   help="the model reads other languages than English (as COMPARE_MULTILINGUAL=1): articles in "
+                        "another language stay in the flagged claims (otherwise they are warned about and left out)")
     p.add_argument("--skip-bad", action="store_true", help="warn about unreadable files and go on without them")
     p.add_argument("--show", type=_count, default=12, metavar="N", help="unique/conflicting sentences listed per outlet")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary and no progress")

@@ -59,7 +59,7 @@ A bigger block is split by raising its edge cut-off until every part fits."""
 class ClusterSettings:
     """The clustering's parameters (written into every story.toml)."""
 
-    threshold: float = 0.55
+    threshold: float = 0.60
     """Largest average cosine distance (1 - cosine) of two groups merged into one story."""
     neighbours: int = 20
     """Nearest articles looked at per article in the neighbour graph."""

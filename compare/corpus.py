@@ -269,28 +269,123 @@ def _check_suffix(name: str, source: str = "") -> str:
 
 def article_from_bytes(data: bytes, name: str, source: str = "") -> Article:
     """The contents of a file called ``name`` (read from disk or uploaded) -> Article, by
-    suffix. Messages name ``source`` (default: ``name``)."""
-    source = source or name
-    suffix = _check_suffix(name, source)
-    if len(data) > MAX_FILE_BYTES:
-        raise CompareError(f"{source}: file too large ({len(data) / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB)")
+    suffix. Messages name ``source`` (default: ``name``). See ``read_input``."""
+    return read_input(data, name, source=source).article
+
+
+@dataclass(frozen=True)
+class Reading:
+    """An article as read from a file, an upload, pasted text or stdin, and how it was read."""
+
+    article: Article
+    """The article."""
+    form: str
+    """How the input was read: "html", "markdown", "json" or "text"."""
+    fields: tuple[str, ...] = ()
+    """The metadata fields the input itself gave (front matter, JSON, the page's metadata)."""
+
+    @property
+    def note(self) -> str:
+        """What was detected, for the user: "read as HTML: outlet, title", "front matter: outlet,
+        title", "read as JSON: outlet, text", "plain text"."""
+        found = ", ".join(self.fields)
+        if self.form == "html":
+            return "read as HTML (the article text extracted by trafilatura)" + (f": {found}" if found else "")
+        if self.form == "markdown":
+            return f"front matter: {found}" if found else "Markdown without front matter"
+        if self.form == "json":
+            return f"read as JSON: {found}"
+        return "plain text"
+
+
+_HTML_START = re.compile(r"<(?:!doctype\s+html|html|head|body|meta|article)\b", re.I)
+_HTML_CLOSE = re.compile(r"</(?:html|body|head|p|div|article|section|h[1-6]|span|main)\s*>", re.I)
+
+
+def sniff_form(text: str) -> str:
+    """The form of text that comes without a file name (pasted, stdin): "html" for a web page,
+    "markdown" for front matter, "json" for an article object, else "text"."""
+    head = text.lstrip("\ufeff \t\r\n")
+    at = 0
+    while head.startswith("<!--", at):  # a saved page may open with comments
+        end = head.find("-->", at + 4)
+        at = len(head) if end < 0 else end + 3
+        while at < len(head) and head[at].isspace():
+            at += 1
+    if _HTML_START.match(head, at) or (head.startswith("<") and _HTML_CLOSE.search(head)):
+        return "html"
+    if text.lstrip("\ufeff").startswith("---"):
+        return "markdown"
+    if head.startswith("{") and head.rstrip().endswith("}"):
+        try:
+            obj = json.loads(head)
+        except (ValueError, RecursionError):
+            return "text"
+        if isinstance(obj, dict) and "text" in obj:
+            return "json"
+    return "text"
+
+
+_FORMS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown", ".json": "json", ".txt": "text"}
+
+
+def read_input(data: bytes | str, name: str = "", source: str = "", outlet: str = "",
+               default_outlet: str = "") -> Reading:
+    """The one reader of an article given as a file's contents, an upload, pasted text or stdin.
+
+    With a ``name`` (a file or an upload) the form comes from its suffix, as always: ``.html``
+    through trafilatura, ``.md`` with its front matter, ``.json``, ``.txt`` as plain text.
+    Without one (pasted text, stdin) it is recognised from the text itself (``sniff_form``), so
+    a pasted web page or Markdown file is read exactly as the same file would be. ``outlet``,
+    when given, overrides the outlet the input names; the outlet is otherwise the input's own
+    (front matter, JSON, the page's site name), else ``default_outlet``, else the file name's
+    stem. Raises CompareError naming ``source`` (default: ``name``, else "pasted text")."""
+    source = source or name or "pasted text"
+    size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
+    if size > MAX_FILE_BYTES:
+        raise CompareError(_too_large(Path(source), size))
     if not data.strip():
-        raise CompareError(f"{source}: empty file")
-    stem = Path(name).stem
-    if suffix in (".html", ".htm"):
-        return article_from_html(data, source, default_outlet=stem)
-    text = decode_text(data, source)
-    if suffix == ".json":
-        return article_from_json(text, source)
-    if suffix in (".md", ".markdown"):
+        raise CompareError(f"{source}: empty {'file' if name else 'text'}")
+    default_outlet = default_outlet or (Path(name).stem if name else "")
+    if name:
+        form = _FORMS[_check_suffix(name, source)]
+    else:
+        data = data if isinstance(data, str) else decode_text(data, source)
+        form = sniff_form(data)
+    if form == "html":
+        text, meta = _read_html(data, source)
+        found = tuple(k for k in ("outlet", "title", "published", "url") if meta.get(k))
+        return Reading(_build(text, outlet, meta, default_outlet, source), form, found)
+    text = decode_text(data, source) if isinstance(data, bytes) else normalise_newlines(data)
+    if form == "json":
+        meta = _json_fields(text, source)
+        found = tuple(k for k in FRONT_MATTER_FIELDS if meta.get(k))
+        return Reading(_build(meta.pop("text"), outlet, meta, default_outlet, source), form, found)
+    if form == "markdown":
         fields, body = parse_front_matter(text, source)
-        outlet = fields.pop("outlet", "") or stem
-        return make_article(body, outlet, source, **fields)
-    return make_article(text, stem, source)
+        found = tuple(k for k in FRONT_MATTER_FIELDS if fields.get(k))
+        return Reading(_build(body, outlet, fields, default_outlet, source), form, found)
+    return Reading(_build(text, outlet, {}, default_outlet, source), form)
+
+
+def _build(text: str, outlet: str, meta: dict[str, str], default_outlet: str, source: str) -> Article:
+    """make_article with the outlet chosen: the one given, else the input's, else the default."""
+    meta = dict(meta)
+    chosen = outlet.strip() or meta.pop("outlet", "").strip() or default_outlet
+    meta.pop("outlet", None)
+    if not chosen.strip():
+        raise CompareError(f"{source}: the outlet name is empty (type one, or give it in the front matter)")
+    return make_article(text, chosen, source, **meta)
 
 
 def article_from_json(text: str, source: str) -> Article:
     """A JSON object with ``outlet`` and ``text`` (and optional metadata) -> Article."""
+    meta = _json_fields(text, source)
+    return make_article(meta.pop("text"), meta.pop("outlet"), source, **meta)
+
+
+def _json_fields(text: str, source: str) -> dict[str, str]:
+    """A JSON article's ``outlet``, ``text`` and the metadata fields it gives, checked."""
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -306,11 +401,18 @@ def article_from_json(text: str, source: str) -> Article:
             raise CompareError(f"{source}: JSON field '{key}' is missing or not a non-empty string")
     meta = {k: obj[k] for k in FRONT_MATTER_FIELDS[1:] if isinstance(obj.get(k), str)}
     _check_fields(dict(meta), source)
-    return make_article(obj["text"], obj["outlet"], source, **meta)
+    return {"outlet": obj["outlet"], "text": obj["text"], **meta}
 
 
 def article_from_html(data: bytes | str, source: str, default_outlet: str = "", url: str = "") -> Article:
     """HTML -> Article through trafilatura (boilerplate, scripts and styles removed)."""
+    text, meta = _read_html(data, source, url)
+    return _build(text, "", meta, default_outlet or "unknown outlet", source)
+
+
+def _read_html(data: bytes | str, source: str, url: str = "") -> tuple[str, dict[str, str]]:
+    """A page's article text (trafilatura) and the metadata it gives: outlet (site name),
+    title, published, url (``url`` wins over the page's own)."""
     try:
         import trafilatura
     except ImportError:  # pragma: no cover - trafilatura is a core dependency
@@ -320,20 +422,17 @@ def article_from_html(data: bytes | str, source: str, default_outlet: str = "", 
     if not text or not text.strip():
         raise CompareError(f"{source}: no article text found in the HTML")
     meta = trafilatura.extract_metadata(html)
-    outlet = default_outlet
-    fields: dict[str, str] = {}
+    fields: dict[str, str] = {"url": url}
     if meta is not None:
-        outlet = (meta.sitename or "").strip() or default_outlet
         fields = {
+            "outlet": (meta.sitename or "").strip(),
             "title": meta.title or "",
             "published": (meta.date or "")[:10],
             "url": url or meta.url or "",
         }
-    else:
-        fields = {"url": url}
     if fields.get("published") and not _DATE.match(fields["published"]):
         fields["published"] = ""
-    return make_article(text, outlet or "unknown outlet", source, **fields)
+    return text, {k: v for k, v in fields.items() if v}
 
 
 def _decode_html(data: bytes, source: str) -> str:
@@ -352,13 +451,15 @@ def _decode_html(data: bytes, source: str) -> str:
 
 
 def load_story(paths: Sequence[Path | str], name: str = "", stdin_text: str | None = None,
-               stdin_outlet: str = "stdin", skip_bad: bool = False,
-               warn: Callable[[str], object] | None = None) -> Story:
+               stdin_outlet: str = "", skip_bad: bool = False,
+               warn: Callable[[str], object] | None = None, note: Callable[[str], object] | None = None) -> Story:
     """Folders, files and (optionally) stdin text -> a validated Story.
 
     A folder contributes every article file in it. With ``skip_bad`` a file that cannot be read
-    is reported through ``warn`` and left out; otherwise it stops the load. At least two
-    articles with distinct outlet names are required."""
+    is reported through ``warn`` and left out; otherwise it stops the load. Stdin text is read
+    as pasted text is (``read_input``: a web page, front matter, JSON or plain text), its outlet
+    ``stdin_outlet`` if given, else its own, else "stdin"; ``note`` hears how it was read. At
+    least two articles with distinct outlet names are required."""
     articles: list[Article] = []
     folder = ""
     files: list[Path] = []
@@ -387,7 +488,10 @@ def load_story(paths: Sequence[Path | str], name: str = "", stdin_text: str | No
             if warn:
                 warn(f"skipped {exc}")
     if stdin_text is not None:
-        articles.append(make_article(stdin_text, stdin_outlet, "<stdin>"))
+        reading = read_input(stdin_text, source="<stdin>", outlet=stdin_outlet, default_outlet="stdin")
+        if note:
+            note(f"<stdin>: {reading.note} (outlet: {reading.article.outlet})")
+        articles.append(reading.article)
     return Story(name=name or "story", articles=tuple(check_story(articles, folder or "the input")), folder=folder)
 
 

@@ -45,7 +45,8 @@ MONTHS = {m: i for i, m in enumerate(
 MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
 MONTHS["sept"] = 9
 WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
-NEGATIONS = frozenset("not no never none neither nor cannot denied denies deny without".split())
+NEGATIONS = frozenset("not no never none neither nor cannot denied denies deny".split())
+"""Negation cues ("without power" states a condition, and "power is out" agrees with it: not a cue)."""
 NAME_VARIANTS = {
     "kiev": "kyiv", "zelenskiy": "zelensky", "zelenskyy": "zelensky", "zelenskyi": "zelensky",
     "volodimir": "volodymyr", "vladimir": "volodymyr", "yuliia": "yulia", "julia": "yulia",
@@ -227,7 +228,8 @@ VAGUE = {"dozens": (24.0, 99.0), "scores": (40.0, 99.0), "hundreds": (200.0, 999
 """Counts without a figure, as the interval they allow ("dozens of ships", "several dozen")."""
 APPROXIMATE = frozenset("about around roughly approximately approx some nearly almost estimated circa".split())
 AT_LEAST = ("more than", "over", "at least", "upwards of", "in excess of", "just over", "above", "exceeding")
-AT_MOST = ("fewer than", "less than", "under", "up to", "as many as", "at most", "no more than", "just under", "below")
+AT_MOST = ("fewer than", "less than", "under", "up to", "as many as", "at most", "no more than", "just under", "below",
+           "within")
 MEASURES = {
     # unit word -> (dimension, size in the dimension's base unit)
     "km": ("length", 1000.0), "kilometre": ("length", 1000.0), "kilometer": ("length", 1000.0),
@@ -275,17 +277,32 @@ ROLES = {
     "stranded": "waiting", "backlog": "waiting", "anchored": "waiting", "idled": "waiting",
     "pass": "passing", "passed": "passing", "passes": "passing", "transit": "passing", "transited": "passing",
     "attended": "attending", "attending": "attending", "attend": "attending", "gathered": "attending",
-    "signed": "signing", "sign": "signing", "ratified": "signing", "endorsed": "signing",
+    "signed": "signing", "sign": "signing", "endorsed": "signing", "signatories": "signing",
+    "ratified": "ratifying", "ratify": "ratifying", "ratification": "ratifying", "ratifications": "ratifying",
+    "participated": "attending", "participating": "attending", "participants": "attending",
+    "need": "needed", "needs": "needed", "needed": "needed", "required": "needed", "requires": "needed",
+    "threshold": "needed",
     "pledged": "pledging", "pledge": "pledging", "promised": "pledging", "committed": "pledging",
     "deployed": "deployed", "dispatched": "deployed", "battled": "deployed", "battling": "deployed",
     "fought": "deployed", "fighting": "deployed", "responded": "deployed",
     "cancelled": "cancelled", "canceled": "cancelled", "grounded": "cancelled", "delayed": "cancelled",
-    "damaged": "damaged", "destroyed": "damaged", "flooded": "damaged", "collapsed": "damaged",
+    "damaged": "damaged", "destroyed": "destroyed", "flooded": "damaged", "collapsed": "destroyed",
     "safe": "safe",
     "derailed": "derailed", "derail": "derailed", "protesters": "protesting", "protested": "protesting",
+    "limit": "limit", "maximum": "limit", "cap": "limit", "capacity": "capacity", "record": "record",
+    "average": "average", "population": "population",
+    "peak": "peak", "peaked": "peak", "crest": "peak", "crested": "peak", "highest": "peak",
+    "lower": "change", "higher": "change", "down": "change", "fell": "change", "dropped": "change", "slumped": "change",
+    "plunged": "change", "slid": "change", "declined": "change", "gained": "change", "fall": "change", "drop": "change",
+    "offer": "offered", "offered": "offered", "offers": "offered", "fined": "fined", "fine": "fined",
+    "ransom": "ransom", "demanded": "ransom", "inflation": "inflation",
+    "depth": "depth", "deep": "depth", "height": "height", "tall": "height", "radius": "radius", "wide": "width",
+    "width": "width",
 }
 """Words of a clause that say which role its figure fills; two different roles never conflict."""
-VARYING_ROLES = frozenset("dead injured missing rescued evacuated arrested waiting deployed cancelled damaged".split())
+FIXED_UNITS = frozenset("speed magnitude".split())
+"""Figures a report's hour does not change (a quake's magnitude, a train's speed at the crash)."""
+VARYING_ROLES = frozenset("dead injured missing rescued evacuated arrested waiting deployed cancelled damaged destroyed".split())
 """Roles whose figures change through a news day: on articles of different days, an update."""
 RISES = frozenset("rose risen climbed jumped increased grew soared revised updated latest climbing rising".split())
 RATE_WORDS = {"daily": "day", "weekly": "week", "monthly": "month", "annually": "year", "yearly": "year",
@@ -295,11 +312,19 @@ _NP_STOP = frozenset(
     this that these those he she they we his her their said says will would could can may might not no also
     than then there which who whom what when where while after before about over into up out more most such
     only other aboard inside across near along through during since until per each every were remain remained
-    remains are am being""".split()
+    remains are am being behind beside besides under below above between against toward towards onto via off
+    among amid including like outside within beyond past""".split()
 )
+_DETERMINERS = frozenset("the its their his her our those these them".split())
+"""After "N of": a partitive ("38 of its cars"), a part of a total, never the total's slot."""
+SETTLEMENTS = frozenset("town city village community country nation population county island region".split())
+"""Before "of N": the figure is a population ("a town of about 3,200"), not a count of the story's people."""
+EXCLUSIVE_ROLES = frozenset("limit capacity population record average part peak needed depth height radius width".split())
+"""Roles that never share a slot with an unread role: a speed limit is no speed, a town's
+population no count of evacuees, "38 of its cars" no count of the train's cars."""
 _SKIP_MODIFIERS = frozenset("other others more additional further extra new fellow".split())
 _CLAUSE_WORDS = frozenset("and but while whereas although though because who which that after before when".split())
-_DATE_ANCHOR_WORDS = frozenset("as by until since through till".split())
+_DATE_ANCHOR_WORDS = frozenset("as by until since through till from".split())
 _REPORTING = frozenset("said say says told tell added add stated state confirmed confirm report reported".split())
 PARTS_OF_DAY = {"morning": "morning", "afternoon": "afternoon", "evening": "evening", "night": "night",
                 "overnight": "night", "tonight": "night", "noon": "afternoon", "midday": "afternoon",
@@ -331,6 +356,9 @@ class Quantity(NamedTuple):
     """"about", "more than", ... as written, or ""."""
     clause: int
     """Index of its clause in the text."""
+    owners: frozenset[str] = frozenset()
+    """Names in its clause (folded): whose figure it is ("Corvenia has pledged $1.5 billion").
+    A figure whose clause names someone the other text never mentions is another's figure."""
 
 
 class Reading(NamedTuple):
@@ -494,7 +522,7 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
                 used_v = 1
             vague = (lo_v, hi_v, used_v)
         elif low in ("a", "an") and i + 1 < n and _singular(r.low[i + 1]) in TIME_UNITS:
-            if any(q.clause == r.clause[i] for q in out):
+            if any(q.clause == r.clause[i] for q in out) or (i and (r.low[i - 1][:1].isdigit() or r.low[i - 1] == "%")):
                 i += 1  # "50 ships a day": a rate, read with the figure
                 continue
             got = (1.0, 1.0, 1, "")
@@ -515,7 +543,7 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
         if j < n and r.low[j] in ("a", "p") and j + 1 < n and r.low[j + 1] == "m" and vague is None:
             i = j + 2  # "8 p.m.": a clock time
             continue
-        unit, thing, scale, modifier_role = "", "", 1.0, ""
+        unit, thing, scale, modifier_role, partitive = "", "", 1.0, "", False
         tok0 = r.toks[i]
         if (tok0.endswith("%") or (j < n and r.low[j] in ("percent", "%"))
                 or (j + 1 < n and r.low[j] == "per" and r.low[j + 1] == "cent")):
@@ -543,6 +571,11 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
                 if w in _SKIP_MODIFIERS and not np_words:
                     k += 1
                     continue
+                if (w == "of" and not np_words and not partitive and k + 2 < n and r.low[k + 1] in _DETERMINERS
+                        and r.clause[k + 1] == c_num):
+                    partitive = True  # "38 of its cars": a part of the cars
+                    k += 2
+                    continue
                 if (w in ROLES and not np_words and k + 1 < n and r.clause[k + 1] == c_num and r.low[k + 1].isalpha()
                         and r.low[k + 1] not in _NP_STOP and r.low[k + 1] not in ROLES):
                     modifier_role = ROLES[w]  # "the six missing workers"
@@ -555,6 +588,8 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
                     break
                 np_words.append(w)
                 k += 1
+                if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")) and not (k < n and r.low[k] == "of"):
+                    break  # a plural head ends the phrase: "cars left the tracks"
             j = max(j, k)
             phrase = " ".join(_singular(w) if w not in ("heads", "people", "men", "women", "firemen") else w
                               for w in np_words)
@@ -574,20 +609,88 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
             thing = phrase
             if not np_words and out and out[-1].unit not in ("%", "$", "\u20ac", "\u00a3") and out[-1].unit not in MEASURE_DIMS:
                 unit, thing = out[-1].unit, ""  # "two workers were rescued and six are missing": six workers
+            elif not np_words and not out:
+                at = i - (len(qual.split()) if qual and vague is None else 0)
+                if (at >= 2 and r.low[at - 1] in ("of", "as", "at") and r.clause[at - 2] == r.clause[i]
+                        and r.low[at - 2].isalpha() and r.low[at - 2] not in _NP_STOP and r.low[at - 2] not in ROLES
+                        and r.low[at - 2] not in SETTLEMENTS):
+                    unit = thing = _singular(r.low[at - 2])  # "a magnitude of 6.3", "gives the magnitude as 6.1"
         lo, hi = value * scale, hi_raw * scale
         if qual:
             lo, hi = lo * flo, hi * fhi if fhi != float("inf") else float("inf")
         head = _singular(thing.split()[-1]) if thing else ""
         role = ROLE_THINGS[head][1] if head in ROLE_THINGS else modifier_role or _role(r, i, j)
+        at = i - (len(qual.split()) if qual and vague is None else 0)
+        if partitive:
+            role = "part"
+        elif at >= 2 and r.low[at - 1] == "of" and r.low[at - 2] in SETTLEMENTS:
+            role, unit = "population", unit if thing else "person"  # "a town of about 3,200"
         rate = _rate(r, i, j)
         rises = any(r.low[k] in RISES or (r.low[k] in ("up", "down") and k + 1 < n and r.low[k + 1] == "from")
                     for k in range(n) if r.clause[k] == r.clause[i])
         written = text[r.spans[i][0]:r.spans[j - 1][1]] if j > i else r.toks[i]
         out.append(Quantity(value, lo, hi, unit, thing, role, rate, rises, written,
                             text[r.spans[i - len(qual.split())][0]:r.spans[i - 1][1]] if qual and vague is None else "",
-                            r.clause[i]))
+                            r.clause[i], _owners(r, r.clause[i])))
         i = max(j, i + 1)
+    for k, q in enumerate(out):
+        if not q.role and q.unit in MEASURE_DIMS:
+            # "a depth of 10 km, while the USGS gave 6.3 at 18 km": the same measure, the same role
+            prior = next((p.role for p in out[:k] if p.unit == q.unit and p.role in EXCLUSIVE_ROLES), "")
+            if prior:
+                out[k] = q._replace(role=prior)
     return tuple(out)
+
+
+_MONEY = frozenset("$\u20ac\u00a3%")
+_NOT_OWNERS = STOPWORDS | NOT_NAMES | APPROXIMATE | frozenset(NUMBER_WORDS) | frozenset(
+    "even only more nearly about some over under up down police officials authorities".split())
+
+
+_SOURCE_VERBS = _REPORTING | frozenset("gives gave give put puts according estimated estimates estimate cited citing".split())
+_PLACE_WORDS = frozenset("in at near from to into outside across off of on over".split())
+
+
+def _speaks(r: Reading, k: int) -> bool:
+    """Whether token ``k`` is in a name followed by a reporting verb ("Hydro-Sarne says"): a source."""
+    while k + 1 < len(r.toks) and r.toks[k + 1][:1].isupper() and not _gap_breaks(r.gaps[k + 1]):
+        k += 1
+    return k + 1 < len(r.low) and r.low[k + 1] in _SOURCE_VERBS
+
+
+def _in_place(r: Reading, k: int) -> bool:
+    """Whether token ``k`` is in a name that follows a preposition of place ("to Port Savine")."""
+    while k and r.toks[k - 1][:1].isupper() and not _gap_breaks(r.gaps[k]):
+        k -= 1
+    return bool(k) and r.low[k - 1] in _PLACE_WORDS
+
+
+def _owners(r: Reading, c: int) -> frozenset[str]:
+    """Folded names in clause ``c``: capitalised words that are not titles, weekdays, months or
+    common words; a word opening the text counts only if it is not a plural ("Governments")."""
+    out: set[str] = set()
+    if any(r.clause[k] == c and r.low[k] in _SOURCE_VERBS for k in range(len(r.low))):
+        return frozenset()  # "the Institute gives the magnitude as 6.1": a source, not a holder
+    for k, tok in enumerate(r.toks):
+        if r.clause[k] != c or not tok[:1].isupper() or len(tok) < 2:
+            continue
+        low = r.low[k]
+        if _in_place(r, k):
+            continue  # "taken to hospital in Portcallan": a place, not a holder
+        base = low.split("-")[0]
+        if (low in _NOT_OWNERS or base in _NOT_OWNERS or low in TITLES or low in MONTHS or low in WEEKDAYS
+                or low[:3] in _WEEKDAY_ABBREV or (k == 0 and low.endswith("s"))):
+            continue
+        out.add(fold(tok))
+    return frozenset(out)
+
+
+def _mentions(name: str, words: frozenset[str]) -> bool:
+    """Whether folded words include a name, or a form of it ("Corvenia", "Corvenian")."""
+    if name in words:
+        return True
+    stem = name[:5]
+    return len(name) >= 5 and any(w.startswith(stem) and (w.startswith(name) or name.startswith(w)) for w in words)
 
 
 MEASURE_DIMS = frozenset(d for d, _ in MEASURES.values()) | {"area"}
@@ -615,7 +718,7 @@ def _nearest_role(r: Reading, i: int, j: int, inside: Callable[[int], bool]) -> 
         if not inside(k) or i <= k < j:
             continue
         role = ROLES.get(r.low[k])
-        if role is not None:
+        if role is not None and not (role == "dead" and k + 1 < len(r.low) and r.low[k + 1] == "of"):  # "dead of night"
             d = (i - k) * 2 + 1 if k < i else (k - j) * 2  # after the figure wins a tie
             if d < best_d:
                 best, best_d = role, d
@@ -651,7 +754,7 @@ def same_slot(one: Quantity, two: Quantity, strict: tuple[bool, bool] = (False, 
         return False
     if not one.unit and not (one.role and one.role == two.role):
         return False  # two elliptical counts ("two were", "six are") only in one role
-    if one.role and two.role:
+    if one.role and two.role or one.role in EXCLUSIVE_ROLES or two.role in EXCLUSIVE_ROLES:
         return one.role == two.role
     return not ((not one.role and two.role and strict[0]) or (not two.role and one.role and strict[1]))
 
@@ -663,7 +766,7 @@ def _strict(qs: Sequence[Quantity], q: Quantity) -> bool:
 
 def agree(one: Quantity, two: Quantity) -> bool:
     """Whether two figures of one slot can both hold ("about 1,000 km", "more than 600 miles")."""
-    tol = 0.03 if one.thing != two.thing and one.unit in MEASURE_DIMS else 0.0  # rounding in conversions
+    tol = 0.1 if one.thing != two.thing and one.unit in MEASURE_DIMS else 0.0  # rounding in conversions ("3 km", "two miles")
     return one.lo * (1 - tol) <= two.hi * (1 + tol) and two.lo * (1 - tol) <= one.hi * (1 + tol)
 
 
@@ -706,8 +809,59 @@ class DateMention(NamedTuple):
     """It dates a figure rather than an event ("as of Tuesday", "by Wednesday")."""
     approx: bool
     """Its clause hedges it ("about 1:30", "shortly after 9:00")."""
+    zone: str = ""
+    """The time zone written after a clock time ("gmt", "utc", "local", "uk"), or ""."""
+    ordinal: str = ""
+    """An ordinal of its clause ("the first blast", "a second blast"): two ordinals, two events."""
+    nouns: frozenset[str] = frozenset()
+    """Terms of the event nouns of its clause ("fire", "meeting")."""
+    verbs: frozenset[str] = frozenset()
+    """Terms of the verbs of its clause (past or -ing forms), but those of ``OCCUR``."""
+    events: frozenset[str] = frozenset()
+    """Terms of the text's event words (verbs in the past or -ing form, and event nouns such as
+    "derailment" or "meeting"): two dates conflict only if both texts tell of one of them."""
 
 
+IRREGULAR_PAST = frozenset(
+    """gave struck broke began begun came went left fell hit sank took made met ran rose shot won held caught
+    burnt burned blew drove flew fought hung kept led lost paid sent set shut sold spoke spread stood stole
+    swept threw tore woke wrote""".split())
+EVENT_NOUNS = frozenset(
+    """derailment meeting signing ceremony election vote landing departure arrival opening reopening launch
+    summit breach funeral mayday call meet kickoff collapse explosion blast fire crash quake earthquake
+    strike attack shock aftershock burn flood crush""".split())
+"""Nouns naming events."""
+ONGOING = frozenset("fire flood strike attack burn storm".split())
+"""Event nouns of what lasts for days: two clauses sharing one tell of one event only if their
+verbs do too, or only say it happened (``OCCUR``): "the fire started" and "the fire jumped the
+river" are two. A one-off event ("the meeting", "the first blast") is one whatever the verb."""
+OCCUR = frozenset("happen happened occur occurred strike struck come came hit broke break erupt erupted began begin start "
+                  "started took take".split())
+"""Verbs that say an event took place: they add no event of their own to the noun."""
+ORDINALS = frozenset("first second third fourth fifth initial final last another later earlier subsequent".split())
+_NOT_EVENT_WORDS = _REPORTING | frozenset(
+    "according including during following being having missing remaining ongoing leading".split())
+
+
+_ONGOING_TERMS = frozenset(_term(w) for w in ONGOING)
+
+
+def _event_terms(r: Reading) -> frozenset[str]:
+    """Terms of the event words of a text (see ``DateMention.events``)."""
+    out = set()
+    for k, w in enumerate(r.low):
+        if w in _NOT_EVENT_WORDS or not w.isalpha() or r.toks[k][0].isupper() and k:
+            continue
+        if ((w.endswith("ed") and len(w) > 4) or (w.endswith("ing") and len(w) > 5) or w in IRREGULAR_PAST
+                or _singular(w) in EVENT_NOUNS):
+            t = _term(r.toks[k])
+            if t:
+                out.add(t)
+    return frozenset(out)
+
+
+_ZONES = frozenset("gmt utc local uk bst cet cest est edt et pst pdt pt eet".split())
+_WEEKDAY_ABBREV = {d[:3]: d for d in WEEKDAYS} | {"tues": "tuesday", "thurs": "thursday"}
 _NOT_EVENT = frozenset(WEEKDAYS) | frozenset(MONTHS) | frozenset(PARTS_OF_DAY) | _REPORTING | frozenset(
     "utc gmt et est edt local time day days today yesterday tomorrow earlier later week".split())
 
@@ -724,8 +878,13 @@ def date_mentions(text: str) -> tuple[DateMention, ...]:
                 if 0 <= j < n and r.low[j].isdigit() and 1 <= int(r.low[j]) <= 31:
                     found.append((i, f"{MONTHS[t]:02d}-{int(r.low[j]):02d}"))
                     break
+            else:
+                if i + 1 < n and len(r.low[i + 1]) == 4 and r.low[i + 1].isdigit():
+                    found.append((i, f"m{MONTHS[t]:02d}"))  # "in June 2027"
         elif t in WEEKDAYS:
             found.append((i, t))
+        elif i == 0 and t in _WEEKDAY_ABBREV and n > 1 and ":" in r.low[1]:
+            found.append((i, _WEEKDAY_ABBREV[t]))  # "Wed 14:40 \u2013 ...": a live blog's stamp
         elif t.isdigit() and len(t) == 4 and 1800 <= int(t) <= 2100:
             found.append((i, f"y{t}"))
         elif ":" in t or (t.isdigit() and int(t) <= 12 and i + 2 < n and r.low[i + 1] in ("a", "p")
@@ -737,14 +896,25 @@ def date_mentions(text: str) -> tuple[DateMention, ...]:
             found.append((i, f"{h:02d}:{minute}"))
     if not found:
         return ()
+    # A live blog's time stamp ("6:10 p.m. \u2014", "Tue 17:05 \u2013", "14:40:") dates the entry, not an event.
+    stamp = -1
+    first_i, first_key = next(((i, k) for i, k in found if _is_time(k)), found[0])
+    if first_i <= 1 and _is_time(first_key):
+        after = first_i + (3 if first_i + 2 < n and r.low[first_i + 1] in ("a", "p") and r.low[first_i + 2] == "m" else 1)
+        if after < n and any(ch in r.gaps[after] for ch in "\u2014\u2013-:|"):
+            stamp = first_i
     clause_terms: dict[int, frozenset[str]] = {}
+    events = _event_terms(r)
+    event_nouns = frozenset(_term(w) for w in EVENT_NOUNS)
+    occur = frozenset(_term(w) for w in OCCUR)
 
     def terms_of(c: int) -> frozenset[str]:
         got = clause_terms.get(c)
         if got is None:
             got = clause_terms[c] = frozenset(
                 t for k in range(n) if r.clause[k] == c and r.low[k] not in _NOT_EVENT
-                and not r.toks[k][0].isdigit() and (t := _term(r.toks[k])))
+                and not r.toks[k][0].isdigit() and not ((k or stamp >= 0) and r.toks[k][0].isupper())  # names tell no event
+                and (t := _term(r.toks[k])))
         return got
 
     out = []
@@ -753,10 +923,21 @@ def date_mentions(text: str) -> tuple[DateMention, ...]:
         terms = terms_of(c) or terms_of(c + 1) or (terms_of(c - 1) if c else frozenset())
         before = r.low[max(0, i - 3):i]
         anchor = bool(before) and (before[-1] in _DATE_ANCHOR_WORDS or before[-2:] == ["as", "of"]
+                                   or any(w in ("until", "till", "since") for w in before)
                                    or (len(before) >= 2 and before[-2] in _DATE_ANCHOR_WORDS
-                                       and before[-1] in ("early", "late", "the")))
+                                       and before[-1] in ("early", "late", "the"))
+                                   or before[-1] in _REPORTING  # "officials said Tuesday": the report's day
+                                   or (len(before) >= 2 and before[-1] == "on" and before[-2] in _REPORTING))
         approx = any(w in APPROXIMATE or w in ("shortly", "just", "around") for w in before)
-        out.append(DateMention(key, terms, anchor, approx))
+        ordinal = next((w for k, w in enumerate(r.low) if r.clause[k] == c and w in ORDINALS), "")
+        nouns = frozenset(t for t in terms if t in event_nouns)
+        verbs = frozenset(t for t in terms if t in events and t not in event_nouns and t not in occur)
+        zone = ""
+        if _is_time(key):
+            after = r.low[i + 1 : i + 5]
+            zone = next((w for w in after if w in _ZONES), "")
+        out.append(DateMention(key, terms, anchor or i == stamp or (stamp >= 0 and i < stamp), approx, zone, ordinal,
+                               nouns, verbs, events))
     return tuple(out)
 
 
@@ -773,16 +954,28 @@ def anchor(text: str) -> tuple[str, str]:
     for m in date_mentions(text):
         if _is_time(m.key):
             part = part or m.key
-        elif not m.key.startswith("y"):
+        elif not m.key.startswith("y") and not _is_month(m.key):
             day = day or m.key
     if not part:
         part = next((PARTS_OF_DAY[w] for w in tokens(text.lower()) if w in PARTS_OF_DAY), "")
     return day, part
 
 
+_TIMED = re.compile(r"\b(?:now|so far|currently|still|remain|remains|remained|to date|at last count|latest|as of|as at|since)\b",
+                    re.I)
+
+
+def timed(text: str) -> bool:
+    """Whether the text gives its figures as of a moment: "now", "so far", "as of ...", or a
+    live blog's time stamp opening it ("6:10 p.m. \u2014 ...")."""
+    return bool(_TIMED.search(text)) or any(m.anchor and _is_time(m.key) for m in date_mentions(text))
+
+
 def _date_label(d: str) -> str:
     if d.startswith("y"):
         return d[1:]
+    if _is_month(d):
+        return calendar.month_name[int(d[1:])]
     if _is_time(d):
         return d.removeprefix("0")
     if d in WEEKDAYS:
@@ -802,8 +995,12 @@ TITLES = frozenset(
     """archbishop bishop cardinal pope president minister premier chancellor king queen prince princess
     governor mayor senator sen rep representative secretary judge justice general gen admiral captain capt
     ceo chairman chairwoman chair director commissioner ambassador spokesman spokeswoman spokesperson
-    chief inspector officer lieutenant colonel sergeant pilot""".split()
+    chief inspector officer lieutenant colonel sergeant pilot executive""".split()
 )
+TITLE_SLOTS = {"executive": "ceo", "spokesman": "spokesperson", "spokeswoman": "spokesperson",
+               "chairman": "chair", "chairwoman": "chair", "sen": "senator", "gen": "general", "capt": "captain",
+               "rep": "representative"}
+"""Titles that name one office ("Chief Executive X" and "CEO Y" fill one slot)."""
 
 
 def names(text: str) -> tuple[tuple[str, str], ...]:
@@ -838,8 +1035,11 @@ def names(text: str) -> tuple[tuple[str, str], ...]:
             j = i
             while (j + 1 < len(toks) and toks[j + 1][:1].isupper() and fold(toks[j + 1]) not in NOT_NAMES
                    and not broken(j + 1)):
+                if fold(toks[j + 1]) in TITLES and j + 2 < len(toks) and toks[j + 2][:1].isupper() and not broken(j + 2):
+                    break  # "Lakeland & Southern CEO Curtis Vane": the title starts a new name
                 j += 1
-            out.append((" ".join(toks[i : j + 1]), prev.lower()))
+            before = prev.lower()
+            out.append((" ".join(toks[i : j + 1]), TITLE_SLOTS.get(before, before)))
             i = j + 1
         else:
             i += 1
@@ -858,10 +1058,12 @@ class Negation(NamedTuple):
     cue: str
     """The negation as written ("not", "never", "didn't")."""
     predicate: tuple[str, ...]
-    """The first one or two content words after the cue, in lower case ("affected"; "chemicals",
-    "leaked"): the other side must affirm these to contradict it."""
+    """The first content word after the cue, in lower case ("affected", "chemicals"): the other
+    side must affirm it, and half the clause's terms, to contradict it."""
     terms: frozenset[str]
     """Content terms of the negated clause (its arguments)."""
+    subject: frozenset[str] = frozenset()
+    """Terms of the names it is about: its clause's, or the first clause's when it is short."""
 
 
 def negated(text: str) -> str:
@@ -888,7 +1090,7 @@ def negations(text: str) -> tuple[Negation, ...]:
         c = r.clause[i]
         pred: list[str] = []
         for k in range(i + 1, n):
-            if r.clause[k] != c or len(pred) == 2:
+            if r.clause[k] != c or len(pred) == 1:
                 break
             w = r.low[k]
             if w in _NEG_SKIP or not _term(r.toks[k]):
@@ -897,8 +1099,26 @@ def negations(text: str) -> tuple[Negation, ...]:
         if not pred:
             continue
         terms = frozenset(t for k in range(n) if r.clause[k] == c and k != i and (t := _term(r.toks[k])))
-        out.append(Negation(r.toks[i], tuple(pred), terms))
+        subject = _subject_names(r, c)
+        if not subject and len(terms) < 3:
+            subject = _subject_names(r, 0)  # "Estmark sent a delegation ... but did not sign"
+        out.append(Negation(r.toks[i], tuple(pred), terms, subject))
     return tuple(out)
+
+
+def _subject_names(r: Reading, c: int) -> frozenset[str]:
+    """Terms of the capitalised words of clause ``c`` that are not places ("in Port Savine"),
+    titles or common words: whom a negation is about."""
+    out = set()
+    for k, tok in enumerate(r.toks):
+        if r.clause[k] != c or not tok[:1].isupper() or _in_place(r, k) or _speaks(r, k):
+            continue
+        if r.low[k] in TITLES or r.low[k] in WEEKDAYS or r.low[k] in MONTHS:
+            continue
+        t = _term(tok)
+        if t and not t[0].isdigit():
+            out.add(t)
+    return frozenset(out)
 
 
 def _affirms(neg: Negation, theirs: Details) -> bool:
@@ -908,6 +1128,8 @@ def _affirms(neg: Negation, theirs: Details) -> bool:
         role = ROLES.get(w)
         if not (_term(w) in theirs.terms or (role is not None and role in theirs.roles)):
             return False
+    if not neg.subject <= theirs.terms:
+        return False  # "Leaders sign the treaty" does not contradict "Estmark did not sign"
     return not neg.terms or len(neg.terms & theirs.terms) >= 0.5 * len(neg.terms)
 
 
@@ -927,12 +1149,17 @@ def conflicts(mine: str, theirs: str, titles_only: bool = False, days: tuple[str
     return [c[:3] for c in _conflicts(mine, theirs, titles_only, days)]
 
 
+def _is_month(d: str) -> bool:
+    """A month named with its year among ``dates`` ("m06" for "June 2027")."""
+    return d[:1] == "m" and d[1:].isdigit()
+
+
 def _is_time(d: str) -> bool:
     """A clock time among ``dates`` ("04:09")."""
     return ":" in d
 
 
-_DATE_KINDS = ((lambda d: "-" in d), (lambda d: d in WEEKDAYS), (lambda d: d.startswith("y")), _is_time)
+_DATE_KINDS = ((lambda d: "-" in d), (lambda d: d in WEEKDAYS), (lambda d: d.startswith("y")), _is_month, _is_time)
 
 
 class Details(NamedTuple):
@@ -968,6 +1195,9 @@ class Details(NamedTuple):
     """``content_terms`` of the text."""
     roles: frozenset[str]
     """The roles its words name ("hurt" and "injured" both name "injured")."""
+    timed: bool = False
+    """It states its figures as of a moment ("now", "so far", "as of", a live blog's time stamp):
+    another figure elsewhere may be another moment's."""
 
 
 def _is_slot(before: str) -> bool:
@@ -996,7 +1226,7 @@ def _details(text: str) -> Details:
     return Details(tuple((q.value, q.unit, q.written) for q in qs), ds, nms, neg, units, kinds, slots,
                    frozenset((q.value, q.unit, q.role, q.rate) for q in qs), frozenset(fold(n) for n, _ in nms),
                    qs, mentions, negations(text) if neg else (), anchor(text) if qs else ("", ""),
-                   content_terms(text), roles)
+                   content_terms(text), roles, bool(qs) and timed(text))
 
 
 _details_cached = lru_cache(maxsize=1 << 14)(_details)
@@ -1051,10 +1281,15 @@ def _conflicts(mine: str, theirs: str, titles_only: bool = False, days: tuple[st
     return _compare(one, two, mine, theirs, titles_only, days=days, off=off)
 
 
-RULES = ("slots", "approximations", "updates", "date events", "negation predicates")
+RULES = ("slots", "approximations", "updates", "date events", "event words", "negation predicates", "shared values",
+         "owners", "money roles", "slot search")
 """The conflict rules that ``Settings.rules_off`` can switch off, one by one, for the ablation:
-figures compared by unit alone, exact values only, no updates, any two dates of a kind, and
-any negation against an affirmative."""
+figures compared by unit alone, exact values only, no updates, any two dates of a kind, any
+negation against an affirmative, dates of any shared clause word (not only an event both
+texts tell of), a figure in conflict even when both sides share another
+figure of its slot, figures compared whoever their clause names as holder, sums and shares
+compared without a role, and details compared only on each sentence's best match
+(``Settings.slot_slack``)."""
 
 
 def _show(q: Quantity) -> str:
@@ -1072,6 +1307,14 @@ def _published(iso: str) -> tuple[str, str]:
 
 def _day_label(day: str, part: str) -> str:
     return " ".join(x for x in (_date_label(day) if day else "", _date_label(part) if _is_time(part) else part) if x)
+
+
+def _part(p: str) -> str:
+    """A part of day, or the part a clock time falls in ("16:00" is "afternoon")."""
+    if not _is_time(p):
+        return p
+    h = _minutes(p) // 60
+    return "morning" if 5 <= h < 12 else "afternoon" if 12 <= h < 18 else "evening" if 18 <= h < 22 else "night"
 
 
 def _moved(q1: Quantity, q2: Quantity, one: Details, two: Details, days: tuple[str, str]) -> tuple[str, str] | None:
@@ -1094,18 +1337,41 @@ def _moved(q1: Quantity, q2: Quantity, one: Details, two: Details, days: tuple[s
         differ = bool(days[0] and days[1] and days[0][:10] != days[1][:10]) and q1.role in VARYING_ROLES
         if differ:
             label1, label2 = days[0][:10], days[1][:10]
-    if not differ and p1 and p2 and p1 != p2 and (d1 == d2 or not (d1 and d2)):
+    if not differ and p1 and p2 and _part(p1) != _part(p2) and (d1 == d2 or not (d1 and d2)):
         differ = True  # same day (or unsaid): morning vs evening, 9:00 vs 18:00
+    if (not differ and (one.timed or two.timed) and (label1 != label2 or not (label1 or label2))
+            and q1.unit not in FIXED_UNITS and q1.role not in EXCLUSIVE_ROLES):
+        label1, label2 = label1 or ("now" if one.timed else "undated"), label2 or ("now" if two.timed else "undated")
+        return label1, label2  # one side states its figure as of a moment: the other may be another moment's
     if not differ and (q1.rises or q2.rises):
         return (label1 or "earlier", label2 or "later") if q2.rises else (label1 or "later", label2 or "earlier")
+    if (not differ and q1.role in VARYING_ROLES and days[0][:10] and days[1][:10] and days[0][:10] != days[1][:10]
+            and not (one.timed and two.timed)):
+        # a toll reported on two days ("one worker was killed on Tuesday" in Tuesday's paper,
+        # "two workers died" in Thursday's): the day named is the event's, the count the report's
+        return f"{label1 or 'reported'} {days[0][:10]}".strip(), f"{label2 or 'reported'} {days[1][:10]}".strip()
     return (label1 or "?", label2 or "?") if differ else None
+
+
+def _other_moment(m1: Sequence[DateMention], m2: Sequence[DateMention]) -> bool:
+    """Whether two texts date what they tell on different days or at different times ("the
+    first sailing on Tuesday has not left" / "the first sailing on Thursday left on time")."""
+    for test in _DATE_KINDS:
+        a = {m.key for m in m1 if test(m.key) and not m.anchor}
+        b = {m.key for m in m2 if test(m.key) and not m.anchor}
+        if a and b and not a & b:
+            return True
+    return False
 
 
 def _compare(one: Details, two: Details, mine: str, theirs: str, titles_only: bool,
              shortcut: bool = True, days: tuple[str, str] = ("", ""),
-             off: frozenset[str] = frozenset()) -> list[tuple[str, str, str, str]]:
+             off: frozenset[str] = frozenset(), strict: bool = False) -> list[tuple[str, str, str, str]]:
     """``_conflicts`` on the ``details_of`` of both texts, without the mask test (and, with
-    ``shortcut`` false, comparing names even when all of mine are among theirs: for tests)."""
+    ``shortcut`` false, comparing names even when all of mine are among theirs: for tests).
+    ``strict`` is for pairs that are not each other's best match but share a slot: figures
+    only of the same thing in the same role (an unread role fits no other), dates only of an
+    event both clauses name, and names only after the same title."""
     names1, neg1, folded1 = one.names, one.negated, one.folded
     names2, neg2, folded2 = two.names, two.negated, two.folded
     # A name of mine also among theirs (folded) is never in conflict: all of them, none is.
@@ -1114,32 +1380,62 @@ def _compare(one: Details, two: Details, mine: str, theirs: str, titles_only: bo
         return [c for c in _name_conflicts(names1, names2, mine, theirs) if c[3] in TITLES][:1] if names_differ else []
     found: list[tuple[str, str, str, str]] = []
     if one.units & two.units:
-        found.extend(_number_conflicts(one, two, days, off)[:1])
-    if one.kinds & two.kinds:
-        found.extend(_date_conflicts(one.mentions, two.mentions, off))
+        found.extend(_number_conflicts(one, two, days, off, strict, (mine, theirs))[:1])
+    if one.kinds & two.kinds and not any(f[0] == "update" for f in found):  # (an update's dates are its anchors)
+        found.extend(_date_conflicts(one.mentions, two.mentions, off, strict))
     if names_differ:
-        found.extend(_name_conflicts(names1, names2, mine, theirs)[:1])
+        named = [c for c in _name_conflicts(names1, names2, mine, theirs) if not strict or c[3] in TITLES or c[3] in SLOT_WORDS]
+        found.extend(named[:1])
     if bool(neg1) != bool(neg2):
         negs, other = (one.negations, two) if neg1 else (two.negations, one)
-        hit = next((g for g in negs if "negation predicates" in off or _affirms(g, other)), None)
+        other_day = "negation predicates" not in off and _other_moment(one.mentions, two.mentions)
+        hit = None if other_day else next((g for g in negs if "negation predicates" in off or _affirms(g, other)), None)
         if hit is not None:
             found.append(("negation", neg1 or "(affirmative)", neg2 or "(affirmative)", " ".join(hit.predicate)))
     return found
 
 
+@lru_cache(maxsize=4096)
+def _folded_words(text: str) -> frozenset[str]:
+    return frozenset(fold(t) for t in tokens(text))
+
+
+def _loose(q: Quantity) -> bool:
+    """A figure too loose to contradict another ("hundreds of residents"), or a part of a total
+    ("38 of its cars")."""
+    return q.role == "part" or q.written.split()[0].lower() in VAGUE
+
+
 def _number_conflicts(one: Details, two: Details, days: tuple[str, str],
-                      off: frozenset[str]) -> list[tuple[str, str, str, str]]:
+                      off: frozenset[str], strict: bool = False,
+                      texts: tuple[str, str] = ("", "")) -> list[tuple[str, str, str, str]]:
     """Figures of mine that no figure of theirs in the same slot allows: a conflict, or an
     update when the two are dated differently."""
     out = []
     slots_on = "slots" not in off
     approx_on = "approximations" not in off
     for q1 in one.quantities:
-        if slots_on:
+        if _loose(q1):
+            continue
+        if strict:
+            partners = [q2 for q2 in two.quantities if q2.unit == q1.unit and q2.role == q1.role and q2.rate == q1.rate
+                        and q1.unit and q1.thing == q2.thing and (q1.role or q1.unit not in _MONEY)]
+        elif slots_on:
             s1 = _strict(one.quantities, q1)
             partners = [q2 for q2 in two.quantities if same_slot(q1, q2, (s1, _strict(two.quantities, q2)))]
         else:
             partners = [q2 for q2 in two.quantities if q2.unit == q1.unit]
+        partners = [q2 for q2 in partners if not _loose(q2)]
+        if q1.unit in _MONEY and "money roles" not in off:
+            # sums and shares are of many things in one story (an offer, a demand, inflation, a
+            # fine): compared only when both name what they are in one role, or, with no role
+            # read, when the two texts say the same of them ("The fund will hold ...")
+            same_words = len(one.terms & two.terms) >= 0.5 * min(len(one.terms), len(two.terms))
+            partners = [q2 for q2 in partners if q2.role == q1.role and (q1.role or same_words)]
+        if partners and slots_on and "owners" not in off and (q1.owners or any(q2.owners for q2 in partners)):
+            words1, words2 = _folded_words(texts[0]), _folded_words(texts[1])
+            partners = [q2 for q2 in partners if all(_mentions(o, words2) for o in q1.owners)
+                        and all(_mentions(o, words1) for o in q2.owners)]
         if not partners:
             continue
         if approx_on:
@@ -1147,6 +1443,9 @@ def _number_conflicts(one: Details, two: Details, days: tuple[str, str],
                 continue
         elif any(q1.value == q2.value for q2 in partners):
             continue
+        if slots_on and "shared values" not in off and any(o is not q1 and same_slot(o, q2) and agree(o, q2)
+                            for o in one.quantities if o.unit == q1.unit for q2 in partners):
+            continue  # both give another figure of the slot ("from one mile to two miles"): this one is another time's
         q2 = partners[0]
         moved = None if "updates" in off else _moved(q1, q2, one, two, days)
         if moved is None:
@@ -1157,24 +1456,38 @@ def _number_conflicts(one: Details, two: Details, days: tuple[str, str],
 
 
 def _date_conflicts(m1: Sequence[DateMention], m2: Sequence[DateMention],
-                    off: frozenset[str]) -> list[tuple[str, str, str, str]]:
+                    off: frozenset[str], strict: bool = False) -> list[tuple[str, str, str, str]]:
     """Dates and times of the same event that differ (see ``_conflicts``)."""
     events_on = "date events" not in off
 
-    def same_event(x: DateMention, y: DateMention) -> frozenset[str] | None:
+    def same_event(x: DateMention, y: DateMention, single: bool = True) -> frozenset[str] | None:
         if not events_on:
             return frozenset()
-        if x.anchor or y.anchor:
+        if x.anchor or y.anchor or (x.ordinal and y.ordinal and x.ordinal != y.ordinal):
             return None
-        shared = x.terms & y.terms
-        return shared if shared or not (x.terms or y.terms) else None
+        both = x.events & y.events  # an event both texts tell of ("declared", "towed", "meeting")
+        if "event words" in off:
+            shared = x.terms & y.terms
+        else:
+            shared = x.terms & y.terms & both
+            if shared and not shared - _ONGOING_TERMS and (x.verbs or y.verbs) and not x.verbs & y.verbs:
+                shared = frozenset()  # "the fire started on Monday" / "the fire jumped the river on Wednesday"
+        if shared:
+            return shared
+        if single and "event words" not in off and ((not x.terms & x.events and y.terms & both)
+                                                    or (not y.terms & y.events and x.terms & both)):
+            # a date in a clause of its own tells of the other clause's event: "agreed to meet
+            # again ..., in June 2027" / "the first meeting ... is scheduled for September 2027"
+            return both
+        return frozenset() if not (strict or x.terms or y.terms) else None
 
     found: list[tuple[str, str, str, str]] = []
-    for kind_test in _DATE_KINDS[:3]:  # calendar kinds; times below
+    for kind_test in _DATE_KINDS[:4]:  # calendar kinds; times below
         a = [m for m in m1 if kind_test(m.key)]
         b = [m for m in m2 if kind_test(m.key)]
         if a and b and not ({m.key for m in a} & {m.key for m in b}):
-            pair = next(((x, y, e) for x in a for y in b if (e := same_event(x, y)) is not None), None)
+            one = len(a) == 1 and len(b) == 1
+            pair = next(((x, y, e) for x in a for y in b if (e := same_event(x, y, one)) is not None), None)
             if pair is not None:
                 x, y, e = pair
                 found.append(("date", _date_label(x.key), _date_label(y.key), " ".join(sorted(e)[:3])))
@@ -1182,13 +1495,15 @@ def _date_conflicts(m1: Sequence[DateMention], m2: Sequence[DateMention],
     a_t = {m.key: m for m in m1 if _is_time(m.key)}
     b_t = {m.key: m for m in m2 if _is_time(m.key)}
     if a_t and b_t and not (a_t.keys() <= b_t.keys() or b_t.keys() <= a_t.keys()):
+        one = len(a_t) == 1 and len(b_t) == 1
         for x in sorted(a_t.keys() - b_t.keys()):
             mx = a_t[x]
             hit = next((y for y in sorted(b_t.keys() - a_t.keys())
                         if abs(_minutes(x) - _minutes(y)) > (10 if (mx.approx or b_t[y].approx) and events_on else 0)
-                        and same_event(mx, b_t[y]) is not None), None)
+                        and not (mx.zone and b_t[y].zone and mx.zone != b_t[y].zone)  # "3:40 p.m. UK time", "4:40 local"
+                        and same_event(mx, b_t[y], one) is not None), None)
             if hit is not None:
-                e = same_event(mx, b_t[hit]) or frozenset()
+                e = same_event(mx, b_t[hit], one) or frozenset()
                 found.append(("time", _date_label(x), _date_label(hit), " ".join(sorted(e)[:3])))
                 break
     return found

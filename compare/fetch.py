@@ -68,6 +68,18 @@ class _Target:
     """(family, type, proto, sockaddr) of every checked address: the only ones connected to."""
 
 
+class PrivateAddressError(CompareError):
+    """A URL refused because its host is on a private, loopback or local address. The message
+    is the dashboard's (such addresses are fetched only from the command line); the command line
+    words its own advice after ``refusal``."""
+
+    def __init__(self, refusal: str) -> None:
+        self.refusal = refusal
+        """What was refused and why, without advice."""
+        super().__init__(f"{refusal}; addresses on your own network are fetched only from the command line, "
+                         "with story-compare fetch --allow-private")
+
+
 def _check_address(url: str, allow_private: bool) -> _Target:
     """Parse ``url``, resolve its host and check every resolved address (``_refused_ip``)
     unless ``allow_private``. Raises CompareError naming the URL; nothing is connected to."""
@@ -99,11 +111,7 @@ def _check_address(url: str, allow_private: bool) -> _Target:
         for info in infos:
             ip = ipaddress.ip_address(str(info[4][0]).split("%")[0])
             if _refused_ip(ip):
-                raise CompareError(
-                    f"{url}: refused: {host} resolves to a private or local address ({ip}); "
-                    "addresses on your own network are fetched only from the command line, with "
-                    "story-compare fetch --allow-private"
-                )
+                raise PrivateAddressError(f"{url}: refused: {host} resolves to a private or local address ({ip})")
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
@@ -194,6 +202,10 @@ def _fetch(url: str, allow_private: bool, timeout: float, max_bytes: int,
     for hop in range(MAX_REDIRECTS + 1):
         try:
             target = _check_address(current, allow_private)
+        except PrivateAddressError as exc:
+            if hop:
+                raise PrivateAddressError(f"{url}: redirect refused: {exc.refusal}") from None
+            raise
         except CompareError as exc:
             if hop:
                 raise CompareError(f"{url}: redirect refused: {exc}") from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -13,6 +14,7 @@ from .align import build_units, pair_background, search
 from .claims import Evidence, classify, wire_groups
 from .corpus import check_story
 from .embed import Encoder, Progress, get_encoder
+from .language import article_language, model_is_multilingual
 from .segment import segment
 from .store import store_for, story_key
 from .types import Article, CompareError, Comparison, Sentence, Settings, Unit
@@ -120,10 +122,12 @@ def prepare_cached(articles: Sequence[Article], encoder: Encoder, progress: Prog
 
 
 def compare_evidence(ev: Evidence, settings: Settings, story: str = "story") -> Comparison:
-    """Classify prepared evidence under ``settings`` (cheap; no model)."""
+    """Classify prepared evidence under ``settings`` (cheap; no model). Each article's language
+    is taken as declared, else detected (a few ms, once per text)."""
     return Comparison(
         story=story, articles=ev.articles, sentences=ev.sentences, claims=classify(ev, settings),
         settings=settings, model=ev.model, wire_groups=wire_groups(ev.twins, settings.wire_copy),
+        languages=tuple(article_language(a) for a in ev.articles), multilingual=model_is_multilingual(ev.model),
     )
 
 
@@ -143,7 +147,8 @@ def compare_story(articles: Sequence[Article], settings: Settings | None = None,
     store = store_for(encoder)
     key = story_key(articles, encoder.name, tuple(WINDOWS), settings, story)
     if store is not None and (done := store.get("comparison", key, Comparison)) is not None:
-        return done
+        # COMPARE_MULTILINGUAL may have changed since it was stored; it is not part of the key.
+        return replace(done, multilingual=model_is_multilingual(done.model))
     comparison = compare_evidence(prepare_cached(articles, encoder, progress), settings, story)
     if store is not None:
         store.put("comparison", key, comparison)

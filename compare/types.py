@@ -42,8 +42,9 @@ class Article:
     """Publication date as given (ideally YYYY-MM-DD)."""
     url: str = ""
     """Where the article came from, if known."""
-    language: str = "en"
-    """ISO language code."""
+    language: str = ""
+    """ISO language code as declared (front matter, JSON); "" when not declared, and then
+    detected from the text when compared (``Comparison.languages``)."""
     source: str = ""
     """The file (or "<stdin>", "<pasted>") the article was read from, for messages."""
 
@@ -202,6 +203,8 @@ class Conflict:
     slot: str = ""
     """What both sides fill: the counted thing and its role ("people (missing)"), the event a
     date attaches to, the title before a name, the negated predicate."""
+    sentence: int = -1
+    """Index of the other article's sentence that states it (-1 if unknown)."""
 
     def describe(self, outlets: tuple[str, ...] | list[str]) -> str:
         """One line for a table cell, e.g. ``number: 6 vs 8 (Harbor Wire)``, or
@@ -266,6 +269,10 @@ class Settings:
     """Minimum cosine of a pair before its numbers, dates and names are compared."""
     negation: float = 0.70
     """Minimum cosine of a pair before a negation on one side only counts as a conflict."""
+    slot_slack: float = 0.10
+    """Two sentences that are not each other's best match have their details compared, by the
+    stricter rules of the slot search, from this much below ``conflict`` (a claim's counterpart
+    is often not its nearest sentence). 1 or more: no search."""
     calibrate: bool = True
     """Use the per-pair margins; when off, only the absolute ``support`` cosine counts."""
     added_clause: float = 0.55
@@ -298,6 +305,20 @@ class Comparison:
     """Name of the embedding model."""
     wire_groups: tuple[tuple[int, ...], ...] = field(default_factory=tuple)
     """Groups (of size >= 2) of article indexes detected as copies of one source."""
+    languages: tuple[str, ...] = ()
+    """Per article, its language (ISO 639-1): as declared, else detected (compare.language);
+    "" when neither tells, which counts as English."""
+    multilingual: bool = False
+    """Whether the model reads other languages than English (compare.language.model_is_multilingual)."""
+
+    @property
+    def set_aside(self) -> tuple[int, ...]:
+        """Indexes of the articles the model cannot compare: in another language than English
+        while the model is English-only. Their sentences stay in the tables, but they are kept
+        out of the claims only one outlet carries (they would all be "unique")."""
+        if self.multilingual:
+            return ()
+        return tuple(i for i, code in enumerate(self.languages) if code not in ("", "en"))
 
     @property
     def outlets(self) -> tuple[str, ...]:

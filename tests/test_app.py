@@ -287,3 +287,108 @@ def test_control_changes_never_call_the_model(app, monkeypatch):
     app.sidebar.multiselect[0].unselect("Kyiv Ledger").run()
     assert not app.exception and metric(app, "Outlets") == 4
     assert calls == []
+
+
+def test_reset_thresholds_logs_nothing(app):
+    import logging
+
+    from streamlit.elements.lib import policies
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger(policies.__name__)
+    logger.addHandler(handler)
+    armed = policies._shown_default_value_warning
+    policies._shown_default_value_warning = False  # Streamlit warns once per process: re-arm it
+    try:
+        for value in (0.6, 0.5):
+            app.sidebar.slider(key="margin").set_value(value).run()
+            app.sidebar.checkbox(key="calibrate").uncheck().run()
+            next(b for b in app.sidebar.button if b.label == "Reset thresholds").click().run()
+            assert app.sidebar.slider(key="margin").value == 0.38 and app.sidebar.checkbox(key="calibrate").value
+    finally:
+        logger.removeHandler(handler)
+        policies._shown_default_value_warning = armed
+    assert not app.exception
+    assert [r.getMessage() for r in records] == []
+
+
+def test_the_url_carries_the_story_and_thresholds(cache_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("COMPARE_SAVED_DIR", str(tmp_path / "saved"))
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params.update({"story": "suez-ever-given-2021", "margin": "0.45", "support": "0.6", "conflict": "0.7",
+                            "calibrate": "1"})
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value.replace("\\", "") == "suez-ever-given-2021"
+    assert at.sidebar.selectbox(key="story").value == "suez-ever-given-2021"
+    assert (at.sidebar.slider(key="margin").value, at.sidebar.slider(key="support").value,
+            at.sidebar.slider(key="conflict").value) == (0.45, 0.6, 0.7)
+    # and the widgets write back to the URL, so the page's link reopens what is shown
+    at.sidebar.slider(key="margin").set_value(0.5).run()
+    assert dict(at.query_params) == {"story": "suez-ever-given-2021", "calibrate": "1", "margin": "0.50",
+                                     "support": "0.60", "conflict": "0.70"}
+    # nonsense in the URL falls back to the defaults, with no error
+    bad = AppTest.from_file(APP, default_timeout=180)
+    bad.query_params.update({"story": "../../etc", "margin": "nan", "support": "7", "calibrate": "maybe"})
+    bad.run()
+    assert not bad.exception and not bad.error
+    assert bad.title[0].value.replace("\\", "") == "drone-deal-2025-07"
+    assert (bad.sidebar.slider(key="margin").value, bad.sidebar.slider(key="support").value) == (0.38, 0.55)
+
+
+def test_a_saved_built_story_is_titled_by_its_name(app):
+    app.sidebar.selectbox(key="story").select("Build your own story").run()
+    for outlet, text in {"Alpha": "The council approved the bridge on Monday.",
+                         "Beta": "On Monday the council voted for the bridge."}.items():
+        app.sidebar.text_input(key="paste_outlet").input(outlet)
+        app.sidebar.text_area(key="paste_text").input(text)
+        app.sidebar.button[0].click().run()
+    assert app.title[0].value == "my story"
+    app.sidebar.text_input(key="save_name").input("Bridge vote")
+    [b for b in app.sidebar.button if b.label == "Save story"][0].click().run()
+    assert app.title[0].value.replace("\\", "") == "bridge-vote"
+    app.sidebar.checkbox(key="unnamed_only").check().run()  # and it stays so
+    assert app.title[0].value.replace("\\", "") == "bridge-vote"
+    for key in ("remove_1", "remove_0"):  # emptied, the next story has no name until it is saved
+        next(b for b in app.sidebar.button if b.key == key).click().run()
+    assert app.title[0].value == "my story"
+
+
+def test_the_drill_down_finds_a_sentence_by_any_word_and_shows_it_whole(app):
+    app.main.text_input(key="drill_find").input("whistleblower").run()
+    sb = app.main.selectbox[0]
+    seed = [o for o in sb.options if o.startswith("seed-article")]
+    assert seed and all("whistleblower" in o.casefold() for o in sb.options)
+    target = next(o for o in seed if "exploiting the war" in o)
+    sb.select(target).run()
+    whole = next(t.value for t in app.main.text)
+    assert whole.startswith("‘Zelensky has shown a pattern") and whole.rstrip().endswith(".")
+    assert "whistleblower" in whole and len(whole) > 120
+    assert len(app.table[0].value) == 4
+    app.main.text_input(key="drill_find").input("zzzqqq").run()
+    assert any("No sentence holds" in i.value for i in app.info) and not app.exception
+    assert app.main.get("plotly_chart")  # the other tabs still render
+
+
+def test_the_digest_shows_each_unique_claims_nearest_match_and_score(app):
+    digest = digest_html(app)
+    items = re.findall(r"<li [^>]*>(.*?)</li>", digest)
+    assert items and all('class="sc-near"' in i for i in items)
+    scores = [float(x) for x in re.findall(r'data-nearest="([0-9.]+)"', digest)]
+    assert len(scores) == len(items) and all(0 < s < 1 for s in scores)
+    # a unique claim whose nearest match scores above the minimum to count as carried is a close call
+    close = [i for i in items if "a close call" in i]
+    assert close and all(float(re.search(r'data-nearest="([0-9.]+)"', i)[1]) >= 0.55 for i in close)
+
+
+def test_a_sentence_in_the_side_by_side_view_carries_its_matches(app):
+    html = side_html(app)
+    i = html.index("exploiting the war for personal and political gain")
+    details = html[html.rfind("<details", 0, i): html.index("</details>", i)]
+    panel = details[details.index('<div class="sc-panel">'):]
+    assert set(re.findall(r'data-match="([^"]+)"', panel)) == {"Capitol Courier", "Kyiv Ledger", "Meridian Wire",
+                                                               "Ukraine Public Radio"}
+    assert panel.count("does not carry it") == 4
+    assert app.get("download_button") and any(b.proto.label == "Download HTML report" for b in app.get("download_button"))

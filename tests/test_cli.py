@@ -264,7 +264,7 @@ def test_binary_stdin_is_one_line_error(tmp_path, cli_env):
     assert_one_line_error(proc, "<stdin>", "binary")
 
 
-@pytest.mark.parametrize("option", ["--support", "--margin"])
+@pytest.mark.parametrize("option", ["--support", "--margin", "--conflict"])
 def test_out_of_range_threshold_is_one_line_error(option, tmp_path, cli_env):
     proc = run_cli(cli_env, "run", SEED, option, "1.5")
     assert_one_line_error(proc, option)
@@ -464,3 +464,151 @@ def test_corrupt_cache_through_the_cli_is_not_fatal(cli_env, tmp_path):
     assert "story-compare: warning:" in proc.stderr and "rebuilding" in proc.stderr
     assert len(pd.read_csv(tmp_path / "out.csv")) == 4
     assert EmbeddingCache(DEFAULT_MODEL, cache_dir).get(["anything"]) == {}  # a valid database again
+
+
+# --- issue 15: the small things ------------------------------------------------------------
+
+
+def test_run_takes_the_dashboards_minimum_cosine_before_details_are_compared(cli_env, tmp_path):
+    """`--conflict` is Settings.conflict, the dashboard's "Minimum cosine before details are
+    compared": raised to 0.99, the two reports of the fire are no longer similar enough for
+    their figures to be compared as best matches (a search of its own, with its own threshold,
+    may still find them: it may stay, never grow)."""
+    from compare.cli import _settings, build_parser
+
+    args = build_parser().parse_args(["run", "x", "--conflict", "0.7"])
+    assert _settings(args).conflict == 0.7 and build_parser().parse_args(["run", "x"]).conflict == 0.5
+    a = tmp_path / "harbor-wire.md"
+    b = tmp_path / "city-desk.md"
+    a.write_text("---\noutlet: Harbor Wire\n---\nA fire destroyed a warehouse near the port on Monday night. "
+                 "The blaze injured 12 workers, the fire service said. The cause is not yet known.\n", encoding="utf-8")
+    b.write_text("---\noutlet: City Desk\n---\nA warehouse near the port burned down on Monday night. "
+                 "The blaze injured 15 workers, the fire service said. Investigators are looking for the cause.\n",
+                 encoding="utf-8")
+    counts = {}
+    for cut in ("0.5", "0.99"):
+        out = tmp_path / f"{cut}.csv"
+        proc = run_cli(cli_env, "run", str(a), str(b), "-q", "--conflict", cut, "--csv", str(out))
+        assert proc.returncode == 0, proc.stderr
+        table = pd.read_csv(out, keep_default_na=False)
+        counts[cut] = int(table["conflict"].str.contains("number: 12 workers vs 15 workers").sum())
+    assert counts["0.5"] == 1 and counts["0.99"] <= 1, counts
+    assert "--conflict COS" in run_cli(cli_env, "run", "--help").stdout
+
+
+@pytest.mark.parametrize("option", ["--csv", "--json", "--summary-csv"])
+def test_run_refuses_an_output_in_a_missing_folder(option, tmp_path, capsys):
+    target = tmp_path / "no-such-folder" / "out.file"
+    assert main(["run", SEED, "-q", option, str(target)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(target) in err[0] and "no such folder" in err[0] and option in err[0], err
+    assert not target.parent.exists()  # refused, not created
+
+
+@pytest.mark.parametrize("option", ["--csv", "--parquet"])
+def test_batch_refuses_an_output_in_a_missing_folder(option, tmp_path, capsys):
+    target = tmp_path / "no-such-folder" / "out.file"
+    args = ["batch", str(CORPORA), "-q", "--csv", str(tmp_path / "all.csv")]
+    args += [option, str(target)] if option == "--parquet" else []
+    if option == "--csv":
+        args[args.index("--csv") + 1] = str(target)
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(target) in err[0] and "no such folder" in err[0], err
+    assert not target.parent.exists() and not (tmp_path / "all.csv").exists()
+
+
+def test_batch_on_one_story_folder_suggests_run(tmp_path, capsys):
+    story = CORPORA / SEED
+    assert main(["batch", str(story), "--csv", str(tmp_path / "all.csv")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"story-compare run {story}" in err[0] and "one story" in err[0], err
+    assert not (tmp_path / "all.csv").exists()
+
+
+@pytest.fixture
+def web(tmp_path):
+    """A web page served on 127.0.0.1 (fetched with --allow-private)."""
+    import http.server
+    import threading
+
+    page = (b"<html><head><title>Bridge reopens</title></head><body><article><p>The old bridge reopened on "
+            b"Monday after repairs that took three weeks, officials said.</p><p>Traffic was light in the "
+            b"morning, and ferries will stop running on Friday.</p></article></body></html>")
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args):  # quiet
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_fetch_exit_codes_none_some_all_failed(web, tmp_path, capsys):
+    into = tmp_path / "story"
+    assert main(["fetch", f"{web}/a", "--allow-private", "--into", str(into)]) == 0
+    assert main(["fetch", f"{web}/b", "ftp://example.org/x", "--allow-private", "--outlet", "B", "--outlet", "C",
+                 "--into", str(into)]) == 1
+    assert main(["fetch", "ftp://example.org/x", "gopher://example.org/y", "--into", str(into)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("error:") == 3
+
+
+def test_fetch_loopback_refusal_names_the_option_in_the_cli_own_words(tmp_path, capsys):
+    assert main(["fetch", "http://127.0.0.1:9/page", "--into", str(tmp_path / "story")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "resolves to a private or local address (127.0.0.1)" in err[0], err
+    assert "--allow-private" in err[0] and "only from the command line" not in err[0], err
+
+
+def test_the_dashboards_loopback_refusal_keeps_its_words():
+    from compare.fetch import fetch_article
+    from compare.types import CompareError
+
+    with pytest.raises(CompareError, match="fetched only from the command line, with story-compare fetch --allow-private"):
+        fetch_article("http://127.0.0.1:9/page")
+
+
+# --- issue 15: stdin read like a file, and another language ---------------------------------
+
+
+def test_stdin_page_is_read_like_an_html_file(seed_run, cli_env, tmp_path):
+    body = (CORPORA / SEED / "kyiv-ledger.md").read_text(encoding="utf-8").split("\n---\n", 1)[1]
+    page = ("<!DOCTYPE html><html><head><meta property='og:site_name' content='Piped Page'><script>var x = 1;</script>"
+            "</head><body><article><p>" + body.replace("\n\n", "</p><p>") + "</p></article></body></html>")
+    proc = run_cli(cli_env, "run", f"corpora/{SEED}/meridian-wire.md", "-", "--csv", str(tmp_path / "out.csv"),
+                   stdin=page)
+    no_traceback(proc)
+    assert proc.returncode == 0, proc.stderr
+    assert "<stdin>: read as HTML" in proc.stderr and "outlet: Piped Page" in proc.stderr
+    df = pd.read_csv(tmp_path / "out.csv", keep_default_na=False)
+    piped = df[df["outlet"] == "Piped Page"]["sentence"]
+    assert len(piped) > 5 and not piped.str.contains("<|var x", regex=True).any()
+
+
+def test_a_german_article_is_warned_about_and_its_claims_not_flagged(seed_run, cli_env, tmp_path):
+    german = ROOT / "tests" / "data" / "german" / "kiewer-rundschau.md"
+    files = [f"corpora/{SEED}/meridian-wire.md", f"corpora/{SEED}/kyiv-ledger.md", str(german)]
+    proc = run_cli(cli_env, "run", *files, "--csv", str(tmp_path / "out.csv"))
+    no_traceback(proc)
+    assert proc.returncode == 0, proc.stderr
+    warning = [line for line in proc.stderr.splitlines() if "English-only" in line]
+    assert len(warning) == 1 and str(german) in warning[0] and "German (de)" in warning[0], proc.stderr
+    report = proc.stdout[proc.stdout.index("\nKiewer Rundschau:"):]
+    assert "not compared" in report.splitlines()[1] and "[UNIQUE" not in report
+    df = pd.read_csv(tmp_path / "out.csv", keep_default_na=False)
+    assert (df["outlet"] == "Kiewer Rundschau").sum() >= 6  # the table keeps every row
+    proc = run_cli(cli_env, "run", *files, "--multilingual")
+    assert proc.returncode == 0 and "English-only" not in proc.stderr
+    assert "[UNIQUE  ]" in proc.stdout[proc.stdout.index("\nKiewer Rundschau:"):]

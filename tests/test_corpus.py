@@ -12,11 +12,15 @@ import pytest
 from compare import corpus
 from compare.corpus import (
     MAX_FILE_BYTES,
+    article_from_bytes,
     article_to_markdown,
     load_story,
     read_article,
+    read_input,
     save_story,
+    sniff_form,
 )
+from compare.segment import segment
 from compare.types import Article, CompareError
 
 PNG_HEADER = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00\x00\x00\x01\x00\x08\x06\x00\x00\x00"
@@ -376,6 +380,96 @@ def test_stdin_text_joins_the_story(tmp_path):
     story = load_story([path], stdin_text="Pasted words. More.\r\n", stdin_outlet="Paste")
     assert [a.outlet for a in story.articles] == ["a", "Paste"]
     assert story.articles[1].text == "Pasted words. More." and story.articles[1].source == "<stdin>"
+
+
+def test_stdin_is_read_like_a_file(tmp_path):
+    """`run a.md -` with a web page or a Markdown file on stdin: read as the file would be."""
+    other = write(tmp_path / "a.txt", BODY)
+    page = HTML.replace("<head>", '<head><meta property="og:site_name" content="Harbour Gazette">')
+    notes: list[str] = []
+    story = load_story([other], stdin_text=page, note=notes.append)
+    assert story.articles[1] == article_from_bytes(page.encode(), "x.html", source="<stdin>")
+    assert story.articles[1].outlet == "Harbour Gazette" and notes and "read as HTML" in notes[0]
+    story = load_story([other], stdin_text=md("Stdin Times", title="Hello"))
+    assert (story.articles[1].outlet, story.articles[1].title, story.articles[1].text) == ("Stdin Times", "Hello", BODY.strip())
+    story = load_story([other], stdin_text="Just words. More words.")
+    assert story.articles[1].outlet == "stdin"  # no name of its own: the default
+    story = load_story([other], stdin_text=md("Stdin Times"), stdin_outlet="Given")
+    assert story.articles[1].outlet == "Given"  # the one given wins
+
+
+# --- pasted text is read as the file would be -----------------------------------------------
+
+SEED = Path(__file__).resolve().parent.parent / "corpora" / "drone-deal-2025-07"
+
+
+def sentences(article: Article) -> list[str]:
+    return [s.text for s in segment(article, 0)]
+
+
+def test_pasted_html_page_gives_the_uploaded_files_sentences():
+    page = HTML.replace("<head>", '<head><meta property="og:site_name" content="Harbour Gazette">'
+                                  '<meta property="article:published_time" content="2025-03-04">')
+    uploaded = article_from_bytes(page.encode("utf-8"), "harbour.html")
+    pasted = read_input(page)  # no name: recognised from the text
+    assert pasted.form == "html" and pasted.article.text == uploaded.text
+    assert sentences(pasted.article) == sentences(uploaded) and len(sentences(uploaded)) >= 2
+    assert (pasted.article.outlet, pasted.article.title, pasted.article.published) == (
+        uploaded.outlet, uploaded.title, uploaded.published) == ("Harbour Gazette", "Bridge closes for repairs", "2025-03-04")
+    assert pasted.note == "read as HTML (the article text extracted by trafilatura): outlet, title, published"
+    for tag in ("<html", "<meta", "<script", "SCRIPTCONTENT", "<!doctype"):
+        assert tag not in pasted.article.text.lower()
+
+
+def test_pasted_markdown_gives_the_loaded_files_sentences():
+    path = SEED / "meridian-wire.md"
+    loaded = read_article(path)
+    pasted = read_input(path.read_text(encoding="utf-8"))
+    assert pasted.form == "markdown"
+    assert (pasted.article.outlet, pasted.article.title, pasted.article.published, pasted.article.url,
+            pasted.article.language, pasted.article.text) == (
+        loaded.outlet, loaded.title, loaded.published, loaded.url, loaded.language, loaded.text)
+    assert sentences(pasted.article) == sentences(loaded)
+    assert not any(s.startswith(("outlet:", "title:", "---")) for s in sentences(pasted.article))
+    assert pasted.note == "front matter: outlet, title, published, url, language"
+
+
+def test_a_typed_outlet_overrides_the_pasted_one_and_one_is_needed():
+    assert read_input(md("From Front Matter"), outlet="Typed").article.outlet == "Typed"
+    assert read_input(md("From Front Matter")).article.outlet == "From Front Matter"
+    with pytest.raises(CompareError, match=r"^pasted text: the outlet name is empty"):
+        read_input("Plain pasted words. Nothing else.")
+    plain = read_input("Plain pasted words. Nothing else.", outlet="Typed")
+    assert (plain.form, plain.note, plain.article.text) == ("text", "plain text", "Plain pasted words. Nothing else.")
+
+
+def test_pasted_json_article():
+    reading = read_input(json.dumps({"outlet": "J", "title": "T", "text": BODY}))
+    assert reading.form == "json" and reading.article.outlet == "J" and reading.note == "read as JSON: outlet, title"
+
+
+@pytest.mark.parametrize(("text", "form"), [
+    ("<!DOCTYPE html><html><body><p>x</p></body></html>", "html"),
+    ("  \n<html lang=en><p>x", "html"),
+    ("<!-- saved page --><html><p>x</p></html>", "html"),
+    ("<!-- saved --> <!-- from a browser -->\n<!DOCTYPE html><p>x", "html"),
+    ("<!-- a comment, then no page -->Plain words.", "text"),
+    ("<div><p>An article.</p></div>", "html"),
+    ("<b>Breaking:</b> the bridge closed.", "text"),  # a tag or two in text is not a page
+    ("The council met. <script>alert(1)</script>", "text"),
+    ("---\noutlet: A\n---\nBody.", "markdown"),
+    ('{"outlet": "A", "text": "Body."}', "json"),
+    ("{not json} but words.", "text"),
+    ("Plain words.", "text"),
+])
+def test_sniffing_the_form_of_text_without_a_name(text, form):
+    assert sniff_form(text) == form
+
+
+def test_a_file_keeps_the_form_of_its_suffix():
+    """A .txt holding HTML or front matter is still plain text (the folder contract)."""
+    assert read_input(b"<html><body><p>Words here.</p></body></html>", "a.txt").form == "text"
+    assert read_input(md("A").encode(), "a.txt").article.text.startswith("---")
 
 
 # --- saving ---------------------------------------------------------------------------------

@@ -374,7 +374,7 @@ def test_csv_export_round_trips_and_never_starts_a_cell_with_a_formula(rows):
     assert not [v for col in frame for v in frame[col] if v.startswith(FORMULA_PREFIXES)]
 
 
-allowed_tags = {"style", "div", "span", "h4", "b"}
+allowed_tags = {"style", "div", "span", "h4", "b", "details", "summary"}
 
 
 @FUZZ
@@ -388,7 +388,8 @@ def test_rendered_html_never_contains_markup_from_the_input(text, outlet):
     parser.feed(out)
     parser.close()
     assert {tag for tag, _ in parser.tags} <= allowed_tags
-    assert all(name in {"class", "style", "data-status", "title", "data-outlet"} for _, attrs in parser.tags for name, _ in attrs)
+    names = {"class", "style", "data-status", "title", "data-outlet", "data-match"}
+    assert all(name in names for _, attrs in parser.tags for name, _ in attrs)
     assert len(parser.tags) == parser.closed
     assert unicodedata.normalize("NFC", text) in unicodedata.normalize("NFC", "".join(parser.text)) or not text.strip()
 

@@ -85,8 +85,9 @@ def build_comparison(specs, mine: str = "", added: str = "", unnamed: str = "", 
                       settings=Settings(), model="fake")
 
 
-ALLOWED_TAGS = {"style", "div", "span", "h4", "h5", "b", "ol", "li"}
-ALLOWED_ATTRS = {"class", "style", "data-status", "title", "data-outlet", "data-digest", "data-sentence"}
+ALLOWED_TAGS = {"style", "div", "span", "h4", "h5", "b", "ol", "li", "details", "summary"}
+ALLOWED_ATTRS = {"class", "style", "data-status", "title", "data-outlet", "data-digest", "data-sentence", "data-match",
+                 "data-nearest"}
 
 
 class _Collector(html.parser.HTMLParser):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from compare import Settings, Status, compare_evidence, load_story
-from compare.evaluate import load_gold, locate, score_story, total
+from compare.evaluate import held_out, load_gold, locate, score_story, total
 from compare.pipeline import prepare
 
 from .conftest import CORPORA, SEED_STORY
@@ -48,8 +48,30 @@ def scores(evidence):
         gold = load_gold(CORPORA / name)
         if not gold:
             continue  # the clustering pile's near-topic stories carry no sentence labels
-        out[name] = score_story(compare_evidence(ev, Settings(), name), ev, gold)
+        out[name] = score_story(compare_evidence(ev, Settings(), name), ev, gold, is_held_out=held_out(CORPORA / name))
     return out
+
+
+def tuned(scores):
+    """The stories the thresholds were tuned on (held-out ones are scored on their own)."""
+    return [s for s in scores.values() if not s.held_out]
+
+
+def test_held_out_stories_are_scored_apart_from_the_tuned_ones(scores):
+    assert {s.story for s in tuned(scores)} == set(STORY_FLOORS)
+    assert len([s for s in scores.values() if s.held_out]) >= 3
+
+
+def test_held_out_conflicts_accuse_no_honest_outlet(scores):
+    # Stories written after the conflict rules were tuned (issue 12): a "conflicting" call must be right.
+    # Floors just under today's figures (P 0.81, R 0.42, 7 of 175 decoys flagged), which are short
+    # of the issue's target (P 0.85, R 0.70): see the README's "Quality".
+    held = total([s for s in scores.values() if s.held_out], "held out")
+    assert held.conflicting.precision >= 0.78, held.conflicting
+    assert held.conflicting.recall >= 0.38, held.conflicting
+    assert held.decoys.fp <= 8, held.decoys  # non-conflicts that look like conflicts
+    negation = dict(held.kinds)["negation"]
+    assert negation.precision >= 0.65, negation
 
 
 def test_every_bundled_story_has_3_to_8_outlets_and_the_tuned_ones_gold(evidence):
@@ -68,13 +90,13 @@ def test_unique_claims_per_story_above_floor(scores, name):
 
 
 def test_overall_unique_f1_beats_naive_baseline(scores):
-    t = total(list(scores.values()))
+    t = total(tuned(scores))
     assert t.unique.f1 >= OVERALL_UNIQUE_F1, t.unique
     assert t.unique.f1 - t.naive_unique.f1 >= OVER_NAIVE, (t.unique.f1, t.naive_unique.f1)
 
 
 def test_conflicting_details_f1_floor(scores):
-    t = total(list(scores.values()))
+    t = total(tuned(scores))
     assert t.conflicting.f1 >= 0.8, t.conflicting
     assert t.conflicting.precision >= 0.9, t.conflicting
 
@@ -259,3 +281,19 @@ def test_window_terms_are_the_union_of_their_sentences_terms():
         assert list(unit_terms(units, sentences)) == [details.content_terms(u.text) for u in units]
         windows += sum(u.kind == "window" for u in units)
     assert windows > 200
+
+
+def test_a_conflict_is_marked_on_both_sentences_it_involves(evidence):
+    # "Monday" flagged on one outlet's sentence while the other side's "Tuesday" stayed green (issue 15)
+    seen = 0
+    for name, (_story, ev) in evidence.items():
+        comp = compare_evidence(ev, Settings(), name)
+        for a, claims in enumerate(comp.claims):
+            for c in claims:
+                for x in c.conflicts:
+                    assert x.sentence >= 0, (name, c.sentence.text, x)
+                    partner = comp.claims[x.article][x.sentence]
+                    assert partner.status is Status.CONFLICTING, (name, c.sentence.text, partner.sentence.text)
+                    assert any(y.article == a and y.kind == x.kind for y in partner.conflicts), (name, x)
+                    seen += 1
+    assert seen >= 20

@@ -8,6 +8,7 @@ import logging
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -137,8 +138,15 @@ def test_a_worker_killed_mid_run_loses_and_doubles_nothing(cluster, corpus, loca
     # The embeddings the local run cached, but not its stored results: the workers compare every story.
     cold = tmp_path / "cache"
     cold.mkdir()
-    for f in cache_dir.glob("embeddings-*.sqlite*"):
-        shutil.copy(f, cold / f.name)
+    # Copied by SQLite, not as files: closing a plain file handle on a live database drops this
+    # process's locks on it, and another process may then delete the WAL under the session's cache.
+    for f in cache_dir.glob("embeddings-*.sqlite"):
+        src, dst = sqlite3.connect(f), sqlite3.connect(cold / f.name)
+        try:
+            src.backup(dst)
+        finally:
+            src.close()
+            dst.close()
     (cluster["crash"] / "armed").write_text(STORIES[1])
     out = tmp_path / "all.csv"
     seen: list[str] = []
