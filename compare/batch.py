@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
-from .corpus import article_files, list_stories, load_story
+from .corpus import Story, article_files, list_stories, load_story
 from .embed import Encoder
 from .pipeline import compare_story
 from .store import engine_version
 from .tables import DIVERGENCE_COLUMNS, divergence_table, to_csv_text, write_atomic, write_parquet
 from .types import CompareError, Settings
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -45,10 +49,53 @@ def fingerprint(folder: Path, model: str, settings: Settings) -> str:
     return h.hexdigest()
 
 
+@dataclass(frozen=True)
+class StoryJob:
+    """One story handed to an engine: loaded on the driver, so an engine's workers need no access
+    to the corpus's files (a remote Ray cluster gets the articles themselves)."""
+
+    index: int
+    """Position of the story in the corpus (the joined table keeps this order)."""
+    story: Story
+    """The story's articles."""
+    fingerprint: str
+    """``fingerprint`` of its folder: stored beside its part when it is done."""
+
+
+class Engine(Protocol):
+    """Runs the comparisons of a batch. ``run`` takes jobs lazily (an engine pulls the next
+    story when it has room for it) and yields ``(job, table or error message)`` for every job
+    exactly once, in any order."""
+
+    def run(self, jobs: Iterator[StoryJob], settings: Settings) -> Iterator[tuple[StoryJob, pd.DataFrame | str]]: ...
+
+
+class LocalEngine:
+    """The stories one after another in this process, with ``encoder``."""
+
+    def __init__(self, encoder: Encoder) -> None:
+        self.encoder = encoder
+
+    def run(self, jobs: Iterator[StoryJob], settings: Settings) -> Iterator[tuple[StoryJob, pd.DataFrame | str]]:
+        for job in jobs:
+            yield job, compare_one(job.story, settings, self.encoder)
+
+
+def compare_one(story: Story, settings: Settings, encoder: Encoder) -> pd.DataFrame | str:
+    """A story's divergence table, or the one-line reason it cannot be compared."""
+    try:
+        return divergence_table(compare_story(story.articles, settings, encoder, story=story.name))
+    except (CompareError, OSError) as exc:
+        return str(exc)
+
+
 def run_batch(corpus: Path, out_csv: Path, encoder: Encoder, settings: Settings,
               parquet: Path | None = None, progress: Callable[[int, int, str], None] | None = None,
-              warn: Callable[[str], None] | None = None) -> BatchResult:
-    """Compare every story folder under ``corpus``; write the joined divergence table."""
+              warn: Callable[[str], None] | None = None, engine: Engine | None = None) -> BatchResult:
+    """Compare every story folder under ``corpus``; write the joined divergence table. The
+    comparisons run on ``engine`` (default: in this process with ``encoder``); whichever runs
+    them, each finished story is written as it arrives, so an interrupted run resumes, and the
+    table joins the stories in corpus order."""
     import pandas as pd
 
     stories = list_stories(corpus)
@@ -56,25 +103,48 @@ def run_batch(corpus: Path, out_csv: Path, encoder: Encoder, settings: Settings,
         raise CompareError(f"{corpus}: no story folders in this corpus")
     parts = out_csv.with_name(out_csv.name + ".parts")
     parts.mkdir(parents=True, exist_ok=True)
-    done, skipped, failed = [], [], []
-    for i, folder in enumerate(stories):
-        if progress:
-            progress(i, len(stories), folder.name)
-        part, stamp = parts / f"{folder.name}.parquet", parts / f"{folder.name}.fingerprint"
-        try:
-            fp = fingerprint(folder, encoder.name, settings)
-            if part.exists() and stamp.exists() and stamp.read_text() == fp:
-                skipped.append(folder.name)
+    done: list[str] = []
+    skipped: list[str] = []
+    failed: list[tuple[str, str]] = []
+
+    def fail(name: str, message: str) -> None:
+        failed.append((name, message))
+        if warn:
+            warn(f"story {name} skipped: {message}")
+
+    def jobs() -> Iterator[StoryJob]:
+        """The stories still to compare, read when the engine asks for them."""
+        for i, folder in enumerate(stories):
+            if progress:
+                progress(i, len(stories), folder.name)
+            part, stamp = parts / f"{folder.name}.parquet", parts / f"{folder.name}.fingerprint"
+            try:
+                fp = fingerprint(folder, encoder.name, settings)
+                if part.exists() and stamp.exists() and stamp.read_text() == fp:
+                    skipped.append(folder.name)
+                    continue
+                story = load_story([folder])
+            except (CompareError, OSError) as exc:
+                fail(folder.name, str(exc))
                 continue
-            story = load_story([folder])
-            comparison = compare_story(story.articles, settings, encoder, story=story.name)
-            write_parquet(divergence_table(comparison), part)
-            write_atomic(stamp, fp)
-            done.append(folder.name)
-        except (CompareError, OSError) as exc:
-            failed.append((folder.name, str(exc)))
-            if warn:
-                warn(f"story {folder.name} skipped: {exc}")
+            yield StoryJob(i, story, fp)
+
+    finished: dict[int, str] = {}
+    for job, outcome in (engine or LocalEngine(encoder)).run(jobs(), settings):
+        name = stories[job.index].name
+        if job.index in finished:  # an engine must not repeat a story; never count one twice
+            raise CompareError(f"story {name} came back twice from the engine")
+        finished[job.index] = name
+        if isinstance(outcome, str):
+            fail(name, outcome)
+            continue
+        try:
+            write_parquet(outcome, parts / f"{name}.parquet")
+            write_atomic(parts / f"{name}.fingerprint", job.fingerprint)
+        except OSError as exc:
+            fail(name, str(exc))
+            continue
+        done.append(name)
     if progress:
         progress(len(stories), len(stories), "")
     failed_names = {name for name, _ in failed}
@@ -84,4 +154,7 @@ def run_batch(corpus: Path, out_csv: Path, encoder: Encoder, settings: Settings,
     write_atomic(out_csv, to_csv_text(table))
     if parquet is not None:
         write_parquet(table, parquet)
+    order = {f.name: i for i, f in enumerate(stories)}
+    failed.sort(key=lambda f: order[f[0]])
+    done.sort(key=order.__getitem__)
     return BatchResult(tuple(done), tuple(skipped), tuple(failed), len(table))

@@ -62,7 +62,19 @@ def _model_options() -> argparse.ArgumentParser:
     g.add_argument("--no-cache", action="store_true", help="do not read or write the embedding cache")
     g.add_argument("--cache-dir", metavar="DIR", type=Path,
                    help="embedding cache folder (default: $COMPARE_CACHE_DIR, else ~/.cache/story-compare)")
+    g.add_argument("--device", type=_device, metavar="D",
+                   help="where the model runs: auto (CUDA, else Apple MPS, else CPU), cpu, cuda, cuda:N or mps "
+                        "(default: $COMPARE_DEVICE, else auto)")
     return p
+
+
+def _device(value: str) -> str:
+    from .embed import check_device  # light: embed imports numpy, not torch
+
+    try:
+        return check_device(value)
+    except CompareError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _threshold_options() -> argparse.ArgumentParser:
@@ -185,7 +197,7 @@ def _encoder(args: argparse.Namespace):
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # our own progress line is enough
     from .embed import get_encoder
 
-    return get_encoder(args.model, cache=not args.no_cache, cache_dir=args.cache_dir)
+    return get_encoder(args.model, cache=not args.no_cache, cache_dir=args.cache_dir, device=args.device)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -401,6 +413,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         raise CompareError("--into is for --cluster")
     if not args.cluster:
         _refuse_story_folder(args.corpus)
+    engine = _batch_engine(args)  # before any work: a missing Ray is said at once
     encoder = _encoder(args)
     tty = sys.stderr.isatty() and not args.quiet
 
@@ -423,7 +436,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         if not clustering.stories:
             raise CompareError(f"{args.corpus}: no two articles form a story (all {len(clustering.articles)} are singletons)")
     result = run_batch(corpus, args.csv, encoder, settings, parquet=args.parquet, progress=progress,
-                       warn=lambda m: _err(f"warning: {m}"))
+                       warn=lambda m: _err(f"warning: {m}"), engine=engine)
     print(f"compared {len(result.done)} stories, resumed {len(result.skipped)}, failed {len(result.failed)}; "
           f"{result.rows} rows -> {args.csv}" + (f" and {args.parquet}" if args.parquet else ""))
     return 1 if result.failed else 0
@@ -437,6 +450,20 @@ def _refuse_story_folder(corpus: Path) -> None:
     if corpus.is_dir() and not list_stories(corpus) and article_files(corpus):
         raise CompareError(f"{corpus}: holds article files, not story folders: it is one story; compare it with "
                            f"'{PROG} run {corpus}' (batch takes a folder of story folders)")
+
+
+def _batch_engine(args: argparse.Namespace):  # -> batch.Engine | None
+    """None (this process) for --engine local; a RayEngine whose workers build the same encoder."""
+    if args.engine == "local":
+        if args.address:
+            raise CompareError("--address is for --engine ray")
+        return None
+    from .ray_engine import RayEngine, WorkerConfig
+
+    cache_dir = args.cache_dir or os.environ.get("COMPARE_CACHE_DIR")
+    config = WorkerConfig(model=args.model, cache=not args.no_cache, cache_dir=str(cache_dir) if cache_dir else None,
+                          device=args.device)
+    return RayEngine(config, address=args.address)
 
 
 def _cluster_pile(args: argparse.Namespace, pile: Path, into: Path, encoder=None):  # noqa: ANN001 - Encoder
@@ -621,6 +648,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="CORPUS is a pile: cluster it into stories first (written to OUT.stories/, see --into)")
     p.add_argument("--into", type=Path, metavar="DIR", help="with --cluster: where to write the stories")
     p.add_argument("--skip-bad", action="store_true", help="with --cluster: warn about unreadable files and go on")
+    p.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="where the stories are compared: local (this process, the default) or ray "
+                        "(a Ray cluster, one model-holding worker per CPU; pip install 'story-compare[ray]')")
+    p.add_argument("--address", metavar="ADDR",
+                   help="with --engine ray: the cluster to join (auto, HOST:PORT or ray://HOST:10001); "
+                        "default: start a private local cluster for the run")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress")
     p.set_defaults(func=cmd_batch)
 

