@@ -66,6 +66,9 @@ bench-all: bench
 	$(BIN)/python bench/onnx_probe.py
 	$(BIN)/python bench/onnx_probe.py --ort
 	$(BIN)/python bench/window_cascade.py
+	$(BIN)/python bench/cascade_params.py
+	$(BIN)/python bench/cold.py
+	$(BIN)/python bench/app_first_view.py 5
 	COMPARE_STORY=ten-outlets $(BIN)/python bench/app_rerender.py
 
 clean:

@@ -45,7 +45,11 @@ def encoder_for(model: str):
 @st.cache_resource(show_spinner=False, max_entries=32)
 def evidence(model: str, articles: tuple[tuple[str, ...], ...]):
     arts = [Article(*a) for a in articles]
-    return prepare_cached(arts, encoder_for(model))
+    bar = st.empty()  # the embedding's progress (made in here: a cached function may only update its own elements)
+    ev = prepare_cached(arts, encoder_for(model), lambda done, total: bar.progress(
+        min(done / max(total, 1), 1.0), text=f"Embedding: {done:,} of {total:,} texts"))
+    bar.empty()
+    return ev
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)

@@ -430,7 +430,7 @@ def prepare_child(n: int, per_article: int, distinct: bool = False, stories: int
             raise RuntimeError(f"prepare embeds {len(texts)} texts, {len(vectors)} were precomputed")
         return vectors
 
-    ev = prepare(articles, NoModel(), embed=given)
+    ev = prepare(articles, NoModel(), embed=given, encoding="full")  # every unit's vector is given
     dt = time.perf_counter() - t
     say(step="prepare", seconds=dt, embed_seconds=embed_s, search_seconds=search_s[0], units=len(ev.units),
         queries=len(ev.query_units), rss_mb=rss_mb(),
@@ -496,7 +496,7 @@ def batch_child(n: int, per_article: int, distinct: bool, per_story: int) -> Non
     for arts, path in zip(batch, _vector_files(batch, tmp.name), strict=True):
         vectors = np.load(path)
         t = time.perf_counter()
-        ev = prepare(arts, NoModel(), embed=lambda texts, v=vectors: v)
+        ev = prepare(arts, NoModel(), embed=lambda texts, v=vectors: v, encoding="full")
         prep_s += time.perf_counter() - t
         units += len(ev.units)
         queries += len(ev.query_units)
@@ -584,7 +584,7 @@ def part_profile(args) -> dict:
     emb([a.text for a in articles])  # build most of the vocabulary outside the profile
     pr = cProfile.Profile()
     pr.enable()
-    compare_evidence(prepare(articles, NoModel(), embed=emb), Settings())
+    compare_evidence(prepare(articles, NoModel(), embed=emb, encoding="full"), Settings())
     pr.disable()
     buf = io.StringIO()
     pstats.Stats(pr, stream=buf).sort_stats(args.sort).print_stats(args.top)

@@ -39,7 +39,7 @@ def probe(name: str, articles, enc, tokenizer) -> None:
     from compare.types import Settings
 
     st = Settings()
-    ev = prepare(articles, enc)
+    ev = prepare(articles, enc, encoding="full")  # every window, the truth the probe compares with
     units, vec = ev.units, ev.vectors
     kinds = np.array([u.kind for u in units])
     uart = np.array([u.article for u in units])

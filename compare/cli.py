@@ -92,6 +92,8 @@ def _threshold_options() -> argparse.ArgumentParser:
                         f"at least this similar are read as one claim, so a different detail is a conflict "
                         f"(default {d.conflict}; the dashboard's 'Minimum cosine before details are compared')")
     g.add_argument("--no-calibrate", action="store_true", help="use --support alone, without per-pair margins")
+    g.add_argument("--full-encoding", action="store_true",
+                   help="embed every two-sentence window, not only those that can decide a match (slower)")
     return p
 
 
@@ -126,7 +128,8 @@ def _settings(args: argparse.Namespace):
         value = getattr(args, name)
         if not -1.0 <= value <= 1.0:
             raise CompareError(f"--{name} must be between -1 and 1, got {value}")
-    return Settings(support=args.support, margin=args.margin, conflict=args.conflict, calibrate=not args.no_calibrate)
+    return Settings(support=args.support, margin=args.margin, conflict=args.conflict, calibrate=not args.no_calibrate,
+                    encoding="full" if args.full_encoding else "cascade")
 
 
 def check_output_file(path: Path | None, option: str) -> None:
@@ -304,7 +307,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         gold = load_gold(folder)
         if gold:
             story = load_story([folder])
-            ev = prepare_cached(story.articles, encoder, ProgressBar(f"embedding {story.name}", enabled=not args.quiet))
+            ev = prepare_cached(story.articles, encoder, ProgressBar(f"embedding {story.name}", enabled=not args.quiet),
+                                encoding=settings.encoding)
             stories.append((story, ev, gold, held_out(folder)))
     if not stories:
         raise CompareError(f"{root}: no story has a gold.toml")
@@ -336,7 +340,7 @@ def format_ablation(stories, settings, encoder) -> str:  # noqa: ANN001 - list o
         rows = []
         for story, ev, gold, held in stories:
             if windows is not None:
-                ev = prepare(story.articles, encoder, windows=windows)
+                ev = prepare(story.articles, encoder, windows=windows, encoding=settings.encoding)
             rows.append(score_story(compare_evidence(ev, settings, story.name), ev, gold, held))
         return total([r for r in rows if not r.held_out]), total([r for r in rows if r.held_out])
 

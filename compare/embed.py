@@ -151,10 +151,13 @@ class SentenceTransformerEncoder:
         if not texts:
             return np.zeros((0, dim or 0), dtype=np.float32)
         # Chunks (for progress) are cut from the texts sorted by length, so every batch pads
-        # little, as one big encode call would; the rows are put back in input order.
+        # little, as one big encode call would; the rows are put back in input order. A chunk
+        # is one batch: the same batches as one call, and a progress report after each.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), 0), dtype=np.float32)
-        step = max(self.batch_size * 4, 256)
+        step = self.batch_size
+        if progress:
+            progress(0, len(texts))
         for i in range(0, len(order), step):
             rows = order[i : i + step]
             vecs = np.asarray(model.encode([texts[r] for r in rows], batch_size=self.batch_size,

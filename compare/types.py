@@ -281,10 +281,16 @@ class Settings:
     """Share of sentences with a near-verbatim twin above which two articles are one source."""
     rules_off: tuple[str, ...] = ()
     """Conflict rules switched off (names from ``details.RULES``; for the ablation)."""
+    encoding: str = "cascade"
+    """What is embedded: ``cascade`` embeds sentences and clauses, then only the windows of two
+    sentences that can still decide a match; ``full`` embeds every window (slower, for checking).
+    Unlike the thresholds, changing it re-embeds."""
 
     def __post_init__(self) -> None:
         if not self.lexical >= 0:  # also rejects NaN
             raise CompareError(f"the lexical bonus weight must be 0 or more, got {self.lexical}")
+        if self.encoding not in ("cascade", "full"):
+            raise CompareError(f"encoding must be 'cascade' or 'full', got {self.encoding!r}")
 
 
 @dataclass(frozen=True, slots=True)

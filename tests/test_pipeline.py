@@ -3,6 +3,7 @@ seed's claims, and the cache."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from compare import Settings, Status, compare_evidence, load_story
@@ -297,3 +298,77 @@ def test_a_conflict_is_marked_on_both_sentences_it_involves(evidence):
                     assert any(y.article == a and y.kind == x.kind for y in partner.conflicts), (name, x)
                     seen += 1
     assert seen >= 20
+
+
+# The cascade (issue 14): windows embedded only where they can decide a match ----------------
+
+def _unit_rows(n, d, rng):
+    x = rng.normal(size=(n, d)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def test_select_windows_keeps_an_estimate_near_the_floor_and_ignores_the_queries_own_article():
+    from compare.pipeline import select_windows
+
+    rng = np.random.default_rng(1)
+    base = _unit_rows(4, 256, rng)  # queries: article 0 rows 0-1, article 1 rows 2-3
+    base_articles = np.array([0, 0, 1, 1])
+    q = base[0]
+    other = _unit_rows(1, 256, rng)[0]
+    other -= (other @ q) * q
+    other /= np.linalg.norm(other)
+
+    def at(cos):  # a unit vector at cosine ``cos`` to query 0
+        return (cos * q + np.sqrt(1 - cos**2) * other).astype(np.float32)
+
+    estimates = np.stack([at(0.47), at(0.40), at(0.99)])
+    window_articles = np.array([1, 1, 0])  # the last is in query 0's own article
+    keep = select_windows(base, base_articles, estimates, window_articles, 2, floor=0.5, delta=0.05)
+    assert keep.tolist() == [True, False, False]
+    # A sentence of article 1 already closer than the window's estimate by more than delta: no window.
+    base[2] = at(0.9)
+    keep = select_windows(base, base_articles, estimates, window_articles, 2, floor=0.5, delta=0.05)
+    assert not keep[0] and not keep[1]
+
+
+def test_select_windows_by_search_agrees_with_the_dense_selection_at_top_1(monkeypatch):
+    from compare import pipeline
+    from compare.pipeline import select_windows
+
+    rng = np.random.default_rng(2)
+    base = _unit_rows(300, 24, rng)
+    base_articles = rng.integers(0, 6, size=300)
+    estimates = _unit_rows(200, 24, rng)
+    window_articles = rng.integers(0, 6, size=200)
+    dense = select_windows(base, base_articles, estimates, window_articles, 6, floor=0.3, delta=0.05, top=1)
+    monkeypatch.setattr(pipeline, "CASCADE_DENSE", 0)
+    searched = select_windows(base, base_articles, estimates, window_articles, 6, floor=0.3, delta=0.05, top=1)
+    assert dense.any() and not dense.all()
+    assert searched.tolist() == dense.tolist()
+
+
+def test_cascade_embeds_fewer_windows_with_the_same_verdicts_as_full_encoding(encoder, evidence):
+    """On the seed story and the CrowdStrike story (where a claim is carried only by an outlet's
+    second-best window estimate), the cascade's verdicts equal full encoding's."""
+    for name in ("drone-deal-2025-07", "crowdstrike-outage-2024"):
+        story, cascade = evidence[name]
+        full = prepare(story.articles, encoder, encoding="full")
+        windows = [sum(u.kind == "window" for u in ev.units) for ev in (cascade, full)]
+        assert 0 < windows[0] < windows[1], (name, windows)
+        assert sum(u.kind != "window" for u in cascade.units) == sum(u.kind != "window" for u in full.units)
+        got, want = (compare_evidence(ev, Settings(), name) for ev in (cascade, full))
+        assert [[c.status for c in cl] for cl in got.claims] == [[c.status for c in cl] for cl in want.claims], name
+        assert [[c.supporting for c in cl] for cl in got.claims] == [[c.supporting for c in cl] for cl in want.claims]
+
+
+def test_full_encoding_is_a_setting_and_a_bad_one_is_refused(encoder):
+    from compare import Article, CompareError, compare_story
+
+    arts = [Article("A", "Six road workers on the bridge died. The port was closed.", source="a"),
+            Article("B", "Six members of a road crew were killed. Ships were stuck.", source="b")]
+    full = compare_story(arts, Settings(encoding="full"), encoder)
+    assert full.settings.encoding == "full"
+    with pytest.raises(CompareError, match="encoding"):
+        Settings(encoding="some")
+    with pytest.raises(CompareError, match="encoding"):
+        prepare(arts, encoder, encoding="some")

@@ -1,0 +1,55 @@
+"""Every verdict of the bundled stories, one line per sentence, for diffing two engine versions.
+
+    .venv/bin/python bench/dump_statuses.py OUT.tsv [--full]
+
+Each bundled story folder, and all bundled articles as one story (outlets renamed with their
+folder), compared with the default settings (``--full``: every window encoded). Lines: story,
+outlet, sentence index, status, supporting outlets, conflicts, added details."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def all_bundled():
+    """Every article of every bundled story folder as one story (outlet names made distinct)."""
+    from compare import list_stories, load_story
+
+    return [replace(a, outlet=f"{a.outlet} ({f.name})") for f in list_stories(ROOT / "corpora")
+            for a in load_story([f]).articles]
+
+
+def main(argv: list[str]) -> int:
+    from compare import Settings, list_stories, load_story
+    from compare.embed import get_encoder
+    from compare.pipeline import compare_story
+
+    out = Path(argv[0])
+    settings = Settings(encoding="full") if "--full" in argv else Settings()
+    encoder = get_encoder()
+    stories = [(f.name, load_story([f]).articles) for f in list_stories(ROOT / "corpora")]
+    stories.append(("all-bundled", all_bundled()))
+    lines = []
+    for name, arts in stories:
+        c = compare_story(arts, settings, encoder, story=name)
+        for a, claims in enumerate(c.claims):
+            for cl in claims:
+                lines.append("\t".join([name, c.outlets[a], str(cl.sentence.index), cl.status.value,
+                                        ";".join(map(str, cl.supporting)),
+                                        ";".join(f"{x.kind}:{x.mine}|{x.theirs}@{x.article}" for x in cl.conflicts),
+                                        ";".join(cl.added)]))
+    out.write_text("\n".join(lines) + "\n")
+    print(f"{len(lines)} verdicts written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
