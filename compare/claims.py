@@ -317,11 +317,12 @@ SLOT_SEARCH_LIMIT = 8_000
 
 
 def slot_pairs(ev: Evidence, settings: Settings, arrays: DetailArrays,
-               flat_unit: np.ndarray, flat_art: np.ndarray) -> dict[int, list[tuple[int, int, float]]]:
+               flat_unit: np.ndarray, flat_art: np.ndarray) -> dict[int, list[tuple[int, int, float, bool]]]:
     """Pairs of sentences of different articles, not necessarily each other's best match, whose
     cosine reaches ``settings.conflict - settings.slot_slack`` and of which one at least carries a detail a
-    conflict needs (figure, date, name, negation): {flat sentence index: [(other article, its unit,
-    cosine)]}. ``flat_unit`` (n,) and ``flat_art`` (n,) give each flat sentence's unit and
+    conflict needs (figure, date, name, negation), and at any cosine pairs that name different
+    holders of one office (``office_pairs``, compared for names only): {flat sentence index:
+    [(other article, its unit, cosine, names only)]}. ``flat_unit`` (n,) and ``flat_art`` (n,) give each flat sentence's unit and
     article. Empty when the search is off or the story has more than ``SLOT_SEARCH_LIMIT``
     such sentences."""
     bar = settings.conflict - settings.slot_slack
@@ -339,9 +340,31 @@ def slot_pairs(ev: Evidence, settings: Settings, arrays: DetailArrays,
     arts = flat_art
     # (a negation needs only one side to hold a detail: the other affirms it in plain words)
     ok = (sims >= bar) & (arts[:, None] != arts[None, :]) & (has[:, None] | has[None, :])
-    out: dict[int, list[tuple[int, int, float]]] = {}
+    out: dict[int, list[tuple[int, int, float, tuple[str, str, str] | None]]] = {}
     for r, c in zip(*np.nonzero(ok), strict=True):
-        out.setdefault(int(idx[r]), []).append((int(arts[c]), int(flat_unit[idx[c]]), float(sims[r, c])))
+        out.setdefault(int(idx[r]), []).append((int(arts[c]), int(flat_unit[idx[c]]), float(sims[r, c]), None))
+    if "offices" not in settings.rules_off:
+        for r, c, held in office_pairs([arrays.texts[u] for u in flat_unit.tolist()], flat_art):
+            out.setdefault(r, []).append((int(arts[c]), int(flat_unit[c]), float(sims[r, c]), held))
+    return out
+
+
+def office_pairs(texts: Sequence[str], arts: np.ndarray) -> list[tuple[int, int, tuple[str, str, str]]]:
+    """``(i, j, (my name, their name, office))`` for texts of different articles that name
+    different holders of one office (``details.offices``) with compatible qualifiers ("club
+    chairman" and "chairman" are one, "plant manager" and "safety manager" are two), neither
+    text naming the other's holder anywhere."""
+    by_office: dict[str, list[tuple[int, str, str]]] = {}
+    for i, t in enumerate(texts):
+        for office, qual, name in details.offices(t):
+            by_office.setdefault(office, []).append((i, qual, name))
+    out = []
+    for office, held in by_office.items():
+        for i, q1, n1 in held:
+            for j, q2, n2 in held:
+                if (arts[i] != arts[j] and (not q1 or not q2 or q1 == q2) and not details.same_name(n1, n2)
+                        and not details.mentions_name(texts[j], n1) and not details.mentions_name(texts[i], n2)):
+                    out.append((i, j, (n1, n2, office)))
     return out
 
 
@@ -428,8 +451,10 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
                         conflicts.append(Conflict(kind, bs[i], mine, theirs, slot, f_sent))
             ci = ci_end
             # Sentences of other outlets that share a slot with this one without being its best match.
-            for b, other, sim in extra.get(sid, ()):
-                for kind, mine, theirs, slot in arrays.conflicts(own_unit, other, False, (published[a], published[b]), off, True):
+            for b, other, sim, held in extra.get(sid, ()):
+                found_s = ([("name", *held)] if held is not None
+                           else arrays.conflicts(own_unit, other, False, (published[a], published[b]), off, True))
+                for kind, mine, theirs, slot in found_s:
                     if kind == "negation" and sim < settings.negation - NEGATION_SLACK:
                         continue
                     found_c = Conflict(kind, b, mine, theirs, slot, u_first[other])

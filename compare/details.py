@@ -104,6 +104,12 @@ def same_name(a: str, b: str) -> bool:
     a, b = fold(a), fold(b)
     if a == b:
         return True
+    wa, wb = [fold(w) for w in a.split()], [fold(w) for w in b.split()]
+    if len(wa) > 1 and len(wb) > 1 and len(wa[0]) > 2 and len(wb[0]) > 2 and not (
+            wa[0].startswith(wb[0]) or wb[0].startswith(wa[0])) and SequenceMatcher(None, wa[0], wb[0]).ratio() < 0.8:
+        return False  # two given names, one family name: "Alan Whitcombe" and "Martin Whitcombe" are two people
+    if len(wa) == len(wb) > 1 and all(x == y or same_name(x, y) for x, y in zip(wa, wb, strict=True)):
+        return True  # "Volodymyr Zelensky" and "Vladimir Zelenskiy": word by word
     if min(len(a), len(b)) < 5 or 2 * min(len(a), len(b)) < 0.8 * (len(a) + len(b)):
         return False  # the ratio cannot reach 0.8 (its upper bound is 2*min/(len a + len b))
     return SequenceMatcher(None, a, b).ratio() >= 0.8
@@ -714,8 +720,13 @@ def _role(r: Reading, i: int, j: int) -> str:
 
 def _nearest_role(r: Reading, i: int, j: int, inside: Callable[[int], bool]) -> str:
     best, best_d = "", 1 << 30
-    for k in range(len(r.low)):
-        if not inside(k) or i <= k < j:
+    n = len(r.low)
+    # A role word after "and" that a later figure follows is that figure's: "put the magnitude
+    # at 6.1 and its depth at 10 km" gives 6.1 no depth.
+    cut = next((k for k in range(j, n) if r.low[k] in ("and", "while", "but", "whereas")
+                and any(r.low[m][:1].isdigit() for m in range(k + 1, min(n, k + 6)))), n)
+    for k in range(n):
+        if not inside(k) or i <= k < j or k > cut:
             continue
         role = ROLES.get(r.low[k])
         if role is not None and not (role == "dead" and k + 1 < len(r.low) and r.low[k + 1] == "of"):  # "dead of night"
@@ -825,7 +836,7 @@ class DateMention(NamedTuple):
 IRREGULAR_PAST = frozenset(
     """gave struck broke began begun came went left fell hit sank took made met ran rose shot won held caught
     burnt burned blew drove flew fought hung kept led lost paid sent set shut sold spoke spread stood stole
-    swept threw tore woke wrote""".split())
+    swept threw tore woke wrote died fled bled dug freed found told""".split())
 EVENT_NOUNS = frozenset(
     """derailment meeting signing ceremony election vote landing departure arrival opening reopening launch
     summit breach funeral mayday call meet kickoff collapse explosion blast fire crash quake earthquake
@@ -839,6 +850,8 @@ OCCUR = frozenset("happen happened occur occurred strike struck come came hit br
                   "started took take".split())
 """Verbs that say an event took place: they add no event of their own to the noun."""
 ORDINALS = frozenset("first second third fourth fifth initial final last another later earlier subsequent".split())
+_MODALS = frozenset("will would shall could might must".split())
+"""Words after which a verb names an event to come ("talks will resume on Monday")."""
 _NOT_EVENT_WORDS = _REPORTING | frozenset(
     "according including during following being having missing remaining ongoing leading".split())
 
@@ -853,7 +866,7 @@ def _event_terms(r: Reading) -> frozenset[str]:
         if w in _NOT_EVENT_WORDS or not w.isalpha() or r.toks[k][0].isupper() and k:
             continue
         if ((w.endswith("ed") and len(w) > 4) or (w.endswith("ing") and len(w) > 5) or w in IRREGULAR_PAST
-                or _singular(w) in EVENT_NOUNS):
+                or _singular(w) in EVENT_NOUNS or (k and r.low[k - 1] in _MODALS and len(w) > 3)):
             t = _term(r.toks[k])
             if t:
                 out.add(t)
@@ -995,12 +1008,46 @@ TITLES = frozenset(
     """archbishop bishop cardinal pope president minister premier chancellor king queen prince princess
     governor mayor senator sen rep representative secretary judge justice general gen admiral captain capt
     ceo chairman chairwoman chair director commissioner ambassador spokesman spokeswoman spokesperson
-    chief inspector officer lieutenant colonel sergeant pilot executive""".split()
+    chief inspector officer lieutenant colonel sergeant pilot executive manager superintendent""".split()
 )
 TITLE_SLOTS = {"executive": "ceo", "spokesman": "spokesperson", "spokeswoman": "spokesperson",
                "chairman": "chair", "chairwoman": "chair", "sen": "senator", "gen": "general", "capt": "captain",
                "rep": "representative"}
 """Titles that name one office ("Chief Executive X" and "CEO Y" fill one slot)."""
+OFFICES = frozenset("ceo chair mayor governor captain manager superintendent".split())
+"""Titles (as ``TITLE_SLOTS`` folds them) one person holds in a story's organisation: two
+outlets naming different holders disagree however differently their sentences are worded."""
+
+
+def mentions_name(text: str, name: str) -> bool:
+    """Whether the text names ``name`` anywhere (folded: case, accents, spelling variants)."""
+    return fold(name) in _fold_text(text)
+
+
+@_text_cache
+def offices(text: str) -> tuple[tuple[str, str, str], ...]:
+    """``(office, qualifier, name)`` for each name after an ``OFFICES`` title ("Plant manager
+    Alan Whitcombe": ("manager", "plant", "Alan Whitcombe")). The qualifier is the lower-case
+    word before the title, if any ("club chairman": "club"); a capitalised one (an
+    organisation's name, or any word opening the text) is not kept."""
+    toks = tokens(text)
+    out = []
+    for name, before in names(text):
+        if before not in OFFICES and before != "secretary":
+            continue
+        first = name.split()[0]
+        at = next((k for k in range(1, len(toks)) if toks[k] == first and fold(toks[k - 1]) in TITLES), -1)
+        k = at - 1
+        while k > 0 and fold(toks[k - 1]) in TITLES:
+            k -= 1  # "Chief Superintendent", "chief executive"
+        if before == "secretary":  # only a union's or a party's "general secretary" ("Home Secretary" is one of many)
+            if fold(toks[k]) != "general":
+                continue
+            before = "general secretary"
+        q = toks[k - 1] if k > 0 else ""
+        qual = q if q.isalpha() and q.islower() and len(q) > 2 and q not in STOPWORDS else ""
+        out.append((before, qual, name))
+    return tuple(out)
 
 
 def names(text: str) -> tuple[tuple[str, str], ...]:
@@ -1282,7 +1329,7 @@ def _conflicts(mine: str, theirs: str, titles_only: bool = False, days: tuple[st
 
 
 RULES = ("slots", "approximations", "updates", "date events", "event words", "negation predicates", "shared values",
-         "owners", "money roles", "slot search")
+         "owners", "money roles", "slot search", "offices")
 """The conflict rules that ``Settings.rules_off`` can switch off, one by one, for the ablation:
 figures compared by unit alone, exact values only, no updates, any two dates of a kind, any
 negation against an affirmative, dates of any shared clause word (not only an event both

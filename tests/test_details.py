@@ -1,5 +1,6 @@
 """Pure detail checks: numbers, dates, names, negation, sourcing."""
 
+import numpy as np
 import pytest
 
 from compare import details
@@ -367,3 +368,57 @@ def test_a_negation_of_another_days_event_is_no_negation_conflict():
     found = details.conflicts("The first sailing on Tuesday has not left.", "The first sailing on Thursday left on time.")
     assert "negation" not in [k for k, *_ in found]
     assert "negation" in [k for k, *_ in details.conflicts("The first sailing has not left.", "The first sailing left on time.")]
+
+
+def test_two_given_names_with_one_family_name_are_two_people():
+    assert not details.same_name("Alan Whitcombe", "Martin Whitcombe")
+    assert not details.same_name("Derek Pollard", "Dennis Pollard")
+    assert details.same_name("Zelenskiy", "Zelensky") and details.same_name("Volodymyr Zelensky", "Vladimir Zelenskiy")
+    found = details._compare(*map(details.details_of, (a := "Plant manager Alan Whitcombe spoke on Tuesday.",
+                                                        b := "Plant manager Martin Whitcombe spoke on Tuesday.")),
+                             a, b, False)
+    assert [(k, m, t) for k, m, t, _ in found] == [("name", "Alan Whitcombe", "Martin Whitcombe")]
+
+
+def test_events_told_in_short_past_forms_and_in_the_future_date_their_clause():
+    kinds = [k for k, *_ in details.conflicts("Mr Halloran, 67, died at the infirmary on Monday.",
+                                              "Peter Halloran, 67, died in hospital on Sunday morning.")]
+    assert kinds == ["date"]
+    kinds = [k for k, *_ in details.conflicts("Talks will resume on Monday, July 20, the operator says.",
+                                              "Talks will resume on Thursday, July 23, the union said.")]
+    assert kinds == ["date"]
+    # two events' days still are not: the talks resume, the strike ended
+    assert details.conflicts("Talks will resume on Monday.", "The strike ended on Thursday.") == []
+
+
+def test_a_role_word_after_and_belongs_to_the_next_figure():
+    got = {q.value: q.role for q in details.quantities("The institute put the quake's magnitude at 6.1 and its depth at 10 km.")}
+    assert got[6.1] == "" and got[10.0] == "depth"
+    kinds = [k for k, *_ in details.conflicts("The quake had a magnitude of 6.3, the survey said.",
+                                              "The institute put the quake's magnitude at 6.1 and its depth at 10 km.")]
+    assert kinds == ["number"]
+
+
+def test_offices_name_their_holder_with_the_qualifier_that_tells_offices_apart():
+    assert details.offices("Plant manager Alan Whitcombe spoke.") == (("manager", "", "Alan Whitcombe"),)
+    assert details.offices("The site's safety manager Jo Bell spoke.") == (("manager", "safety", "Jo Bell"),)
+    assert details.offices("Harwick Athletic club chairman Dennis Pollard says") == (("chair", "club", "Dennis Pollard"),)
+    assert details.offices("MTWU general secretary Siobhan Carr said.") == (("general secretary", "", "Siobhan Carr"),)
+    assert details.offices("Home Secretary Ann Lee said.") == ()  # one of many secretaries
+    assert details.offices("Spokesman Tom Reid said.") == ()
+
+
+def test_office_pairs_link_different_holders_across_outlets_whatever_the_wording():
+    from compare.claims import office_pairs
+
+    texts = ["Riverside chief executive Gregory Lasko has not been seen at the hospital.",
+             "Chief executive Anita Rao says patient care remains the first priority.",
+             "The stadium's safety manager Jo Bell resigned.",
+             "The plant manager Alan Whitcombe visited families.",
+             "Chief executive Anita Rao told reporters the systems were back."]
+    arts = np.array([0, 1, 1, 2, 0])
+    got = {(i, j): held for i, j, held in office_pairs(texts, arts)}
+    assert got[(0, 1)] == ("Gregory Lasko", "Anita Rao", "ceo") and got[(1, 0)][:2] == ("Anita Rao", "Gregory Lasko")
+    assert (2, 3) not in got and (3, 2) not in got  # a safety manager and a plant manager: two offices
+    assert (1, 4) not in got  # the same holder
+    assert (0, 4) not in got  # one article
