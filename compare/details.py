@@ -627,14 +627,18 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
         head = _singular(thing.split()[-1]) if thing else ""
         role = ROLE_THINGS[head][1] if head in ROLE_THINGS else modifier_role or _role(r, i, j)
         at = i - (len(qual.split()) if qual and vague is None else 0)
-        if partitive:
-            role = "part"
+        if partitive or any(w in _PART_CUES for w in r.low[max(0, at - 2):at]) or r.low[max(0, at - 2):at] == ["among", "them"]:
+            role = "part"  # "38 of its cars", "including two passengers", "among them four children"
         elif at >= 2 and r.low[at - 1] == "of" and r.low[at - 2] in SETTLEMENTS:
             role, unit = "population", unit if thing else "person"  # "a town of about 3,200"
         rate = _rate(r, i, j)
         rises = any(r.low[k] in RISES or (r.low[k] in ("up", "down") and k + 1 < n and r.low[k + 1] == "from")
                     for k in range(n) if r.clause[k] == r.clause[i])
         written = text[r.spans[i][0]:r.spans[j - 1][1]] if j > i else r.toks[i]
+        if value == 1 and low in ("one", "a", "an") and ((i and r.low[i - 1] in _REPORTING)
+                                                      or (j < n and (r.low[j] in _REPORTING or r.low[j] == "who"))):
+            i = max(j, i + 1)
+            continue  # "said one passenger", "one resident, who asked...": a person speaking, not a count
         out.append(Quantity(value, lo, hi, unit, thing, role, rate, rises, written,
                             text[r.spans[i - len(qual.split())][0]:r.spans[i - 1][1]] if qual and vague is None else "",
                             r.clause[i], _owners(r, r.clause[i])))
@@ -648,6 +652,8 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
     return tuple(out)
 
 
+_PART_CUES = frozenset("including includes include among".split())
+"""Words before a figure that make it a part of a total given beside it."""
 _MONEY = frozenset("$\u20ac\u00a3%")
 _NOT_OWNERS = STOPWORDS | NOT_NAMES | APPROXIMATE | frozenset(NUMBER_WORDS) | frozenset(
     "even only more nearly about some over under up down police officials authorities".split())
@@ -849,7 +855,8 @@ river" are two. A one-off event ("the meeting", "the first blast") is one whatev
 OCCUR = frozenset("happen happened occur occurred strike struck come came hit broke break erupt erupted began begin start "
                   "started took take".split())
 """Verbs that say an event took place: they add no event of their own to the noun."""
-ORDINALS = frozenset("first second third fourth fifth initial final last another later earlier subsequent".split())
+ORDINALS = frozenset("first second third fourth fifth initial final last another later earlier subsequent "
+                     "replacement next previous return".split())
 _MODALS = frozenset("will would shall could might must".split())
 """Words after which a verb names an event to come ("talks will resume on Monday")."""
 _NOT_EVENT_WORDS = _REPORTING | frozenset(
@@ -1045,6 +1052,8 @@ def offices(text: str) -> tuple[tuple[str, str, str], ...]:
                 continue
             before = "general secretary"
         q = toks[k - 1] if k > 0 else ""
+        if q.isalpha() and q[:1].isupper() and k - 1 > 0 and toks[k][:1].isupper() and fold(q) not in NOT_NAMES:
+            q = q.lower()  # "Group Manager": a capitalised title's own first word
         qual = q if q.isalpha() and q.islower() and len(q) > 2 and q not in STOPWORDS else ""
         out.append((before, qual, name))
     return tuple(out)
@@ -1086,6 +1095,12 @@ def names(text: str) -> tuple[tuple[str, str], ...]:
                     break  # "Lakeland & Southern CEO Curtis Vane": the title starts a new name
                 j += 1
             before = prev.lower()
+            if before == "to" and i >= 2 and toks[i - 2].lower() == "according":
+                before = "according"  # "according to X": a source, not where something went
+            elif before in SLOT_WORDS and i >= 2 and not broken(i - 1) and toks[i - 2].isalpha():
+                # a destination or origin of one movement: "bound for X" and "bound for Y" fill one
+                # slot, "diverted to X" and "flown on to Y" two
+                before = f"{toks[i - 2].lower()} {before}"
             out.append((" ".join(toks[i : j + 1]), TITLE_SLOTS.get(before, before)))
             i = j + 1
         else:
@@ -1093,10 +1108,15 @@ def names(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-_NOT_NEGATION = re.compile(r"\b(?:not\s+only|not\s+just|not\s+least|no\s+doubt|nothing\s+but|no\s+sooner)\b", re.I)
+_NOT_NEGATION = re.compile(r"\b(?:not\s+only|not\s+just|not\s+least|no\s+doubt|nothing\s+but|no\s+sooner"
+                           r"|(?:almost|nearly|hardly|virtually)\s+(?:never|no|none))\b", re.I)
 _NOT_CUES = {"not": ("only", "just", "least"), "no": ("doubt", "sooner", "longer")}
 _NEG_SKIP = frozenset(
     "be been being is was were are am yet immediately also ever any one body have has had do does did so far currently".split())
+
+
+_HEDGES = frozenset("almost nearly hardly virtually".split())
+_BE = frozenset("was were is are had has have been be".split())
 
 
 class Negation(NamedTuple):
@@ -1134,9 +1154,20 @@ def negations(text: str) -> tuple[Negation, ...]:
             continue
         if i + 1 < n and r.low[i + 1] in _NOT_CUES.get(low, ()):
             continue
+        if i and r.low[i - 1] in _HEDGES:
+            continue  # "almost never": a frequency, not a denial
         c = r.clause[i]
         pred: list[str] = []
-        for k in range(i + 1, n):
+        start = i + 1
+        if (low in ("none", "neither") and start < n and r.low[start] == "of") or low == "no":
+            # "none of its crew members were hurt", "no further dates have been set": what is
+            # denied is after the verb ("no one was hurt" and "no injuries" keep their noun)
+            aux = next((k for k in range(start, min(n, start + 6)) if r.clause[k] == c and r.low[k] in _BE), -1)
+            if aux >= 0:
+                while aux + 1 < n and r.low[aux + 1] in _BE:
+                    aux += 1
+                start = aux + 1
+        for k in range(start, n):
             if r.clause[k] != c or len(pred) == 1:
                 break
             w = r.low[k]
@@ -1249,7 +1280,8 @@ class Details(NamedTuple):
 
 def _is_slot(before: str) -> bool:
     """Whether two names after this word fill one slot ("bound for X", "Archbishop X")."""
-    return before.isalpha() and (before in SLOT_WORDS or before not in NOT_NAMES)
+    last = before.rpartition(" ")[2]
+    return last.isalpha() and (last in SLOT_WORDS if " " in before else before in SLOT_WORDS or before not in NOT_NAMES)
 
 
 def _bit(key: str) -> int:
@@ -1329,7 +1361,7 @@ def _conflicts(mine: str, theirs: str, titles_only: bool = False, days: tuple[st
 
 
 RULES = ("slots", "approximations", "updates", "date events", "event words", "negation predicates", "shared values",
-         "owners", "money roles", "slot search", "offices")
+         "owners", "money roles", "slot search", "offices", "durations")
 """The conflict rules that ``Settings.rules_off`` can switch off, one by one, for the ablation:
 figures compared by unit alone, exact values only, no updates, any two dates of a kind, any
 negation against an affirmative, dates of any shared clause word (not only an event both
@@ -1431,7 +1463,8 @@ def _compare(one: Details, two: Details, mine: str, theirs: str, titles_only: bo
     if one.kinds & two.kinds and not any(f[0] == "update" for f in found):  # (an update's dates are its anchors)
         found.extend(_date_conflicts(one.mentions, two.mentions, off, strict))
     if names_differ:
-        named = [c for c in _name_conflicts(names1, names2, mine, theirs) if not strict or c[3] in TITLES or c[3] in SLOT_WORDS]
+        named = [c for c in _name_conflicts(names1, names2, mine, theirs)
+                 if not strict or c[3] in TITLES or c[3].rpartition(" ")[2] in SLOT_WORDS]
         found.extend(named[:1])
     if bool(neg1) != bool(neg2):
         negs, other = (one.negations, two) if neg1 else (two.negations, one)
@@ -1453,6 +1486,14 @@ def _loose(q: Quantity) -> bool:
     return q.role == "part" or q.written.split()[0].lower() in VAGUE
 
 
+def _same_duration(q1: Quantity, q2: Quantity, texts: tuple[str, str]) -> bool:
+    """Durations ("25 minutes", "three days") are of the same span only if the texts tell of one
+    event ("circled for about 25 minutes" and "a mayday 19 minutes later" are two)."""
+    if q1.unit not in TIME_UNITS or q1.thing != q1.unit or not all(texts):
+        return True
+    return bool(_event_terms(_reading(texts[0])) & _event_terms(_reading(texts[1])))
+
+
 def _number_conflicts(one: Details, two: Details, days: tuple[str, str],
                       off: frozenset[str], strict: bool = False,
                       texts: tuple[str, str] = ("", "")) -> list[tuple[str, str, str, str]]:
@@ -1472,7 +1513,9 @@ def _number_conflicts(one: Details, two: Details, days: tuple[str, str],
             partners = [q2 for q2 in two.quantities if same_slot(q1, q2, (s1, _strict(two.quantities, q2)))]
         else:
             partners = [q2 for q2 in two.quantities if q2.unit == q1.unit]
-        partners = [q2 for q2 in partners if not _loose(q2)]
+        partners = [q2 for q2 in partners if not _loose(q2) and ("durations" in off or _same_duration(q1, q2, texts))]
+        if strict and "shared values" not in off and any(agree(q1, o) for o in two.quantities if o.unit == q1.unit):
+            continue  # they give my figure too, of a slot read differently ("3.2 million marchers nationwide")
         if q1.unit in _MONEY and "money roles" not in off:
             # sums and shares are of many things in one story (an offer, a demand, inflation, a
             # fine): compared only when both name what they are in one role, or, with no role

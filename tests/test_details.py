@@ -422,3 +422,45 @@ def test_office_pairs_link_different_holders_across_outlets_whatever_the_wording
     assert (2, 3) not in got and (3, 2) not in got  # a safety manager and a plant manager: two offices
     assert (1, 4) not in got  # the same holder
     assert (0, 4) not in got  # one article
+
+
+def kinds_of(mine: str, theirs: str, strict: bool = False) -> list[str]:
+    return [k for k, *_ in details._compare(details.details_of(mine), details.details_of(theirs), mine, theirs,
+                                            False, strict=strict)]
+
+
+def test_a_source_or_another_movement_is_no_destination_slot():
+    assert kinds_of("The crew declared a mayday, according to ADS-B data.",
+                    "The crew declared a mayday on the way to Port Aubrey.") == []
+    # one movement's destination still is one slot; two movements' are two
+    assert kinds_of("The ship was bound for Rotterdam.", "The ship was bound for Antwerp.") == ["name"]
+    assert kinds_of("Passengers were flown on to Port Aubrey.", "The jet was diverted to Tallis Regional.") == []
+
+
+def test_what_a_negation_denies_is_its_verb_when_its_noun_is_the_subject():
+    assert [g.predicate for g in details.negations("The airline says none of its crew members were hurt.")] == [("hurt",)]
+    assert [g.predicate for g in details.negations("No further strike dates have been set.")] == [("set",)]
+    assert [g.predicate for g in details.negations("There were no injuries.")] == [("injuries",)]
+    assert kinds_of("None of its crew members were hurt.", "Eleven crew members were on board.") == []
+    assert kinds_of("No further strike dates have been set.", "Further strike dates could follow.") == []
+    assert not details.negated("Pilots train for it, but almost never with smoke in the cabin.")
+
+
+def test_parts_speakers_and_other_spans_are_not_the_total_they_sit_beside():
+    got = details.quantities("Ten people were taken to hospital, including two passengers with back pain.")
+    assert [(q.value, q.role) for q in got] == [(10.0, "injured"), (2.0, "part")]
+    assert kinds_of("Ten people were taken to hospital, including two passengers with back pain.",
+                    "At least three passengers have been taken to hospital.") == []
+    assert details.quantities('"We had to jump," said one passenger, who asked not to be named.') == ()
+    assert kinds_of("The crew circled over the sea for about 25 minutes to jettison fuel.",
+                    "The crew declared a mayday 19 minutes later.") == []
+    assert kinds_of("The strike lasted 48 hours.", "The strike lasted 36 hours.") == ["number"]
+    # a figure they give too, read in another slot, is carried: "3.2 million" vs "3.2 million marchers"
+    assert kinds_of("The ministry counted 1.12 million marchers and the unions 3.2 million.",
+                    "The unions, which counted 3.2 million marchers nationwide, claimed 400,000 in the capital.",
+                    strict=True) == []
+
+
+def test_a_capitalised_title_keeps_its_own_first_word():
+    assert details.offices("About 70 firefighters worked, Group Manager Tom Ashdown of the fire service said.") == (
+        ("manager", "group", "Tom Ashdown"),)
