@@ -260,6 +260,8 @@ THINGS = {
     "containership": "vessel", "tug": "tug", "tugboat": "tug", "tug boat": "tug",
     "crew": "crew", "crew member": "crew", "crewmember": "crew", "sailor": "crew", "seafarer": "crew",
     "firefighter": "firefighter", "fireman": "firefighter", "firemen": "firefighter",
+    "crowd": "crowd", "attendance": "crowd", "spectator": "crowd", "turnout": "crowd",
+    "army personnel": "soldier", "servicemember": "soldier",
     "soldier": "soldier", "troop": "soldier", "worker": "worker", "labourer": "worker", "laborer": "worker",
     "house": "home", "home": "home", "dwelling": "home",
 }
@@ -617,10 +619,16 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
                 unit, thing = out[-1].unit, ""  # "two workers were rescued and six are missing": six workers
             elif not np_words and not out:
                 at = i - (len(qual.split()) if qual and vague is None else 0)
-                if (at >= 2 and r.low[at - 1] in ("of", "as", "at") and r.clause[at - 2] == r.clause[i]
-                        and r.low[at - 2].isalpha() and r.low[at - 2] not in _NP_STOP and r.low[at - 2] not in ROLES
-                        and r.low[at - 2] not in SETTLEMENTS):
-                    unit = thing = _singular(r.low[at - 2])  # "a magnitude of 6.3", "gives the magnitude as 6.1"
+                h = at - 2
+                if h >= 2 and r.low[at - 1] == "at" and r.low[h - 1] == "in" and r.toks[h][:1].isupper():
+                    h -= 2  # "the crowd in Lorvenne at 85,000"
+                elif h >= 3 and r.low[at - 1] == "at" and r.low[h - 1] == "the" and r.low[h - 2] == "in":
+                    h -= 3  # "the crowd in the capital at barely 40,000"
+                if (h >= 0 and r.low[at - 1] in ("of", "as", "at") and r.clause[h] == r.clause[i]
+                        and r.low[h].isalpha() and r.low[h] not in _NP_STOP and r.low[h] not in ROLES
+                        and r.low[h] not in SETTLEMENTS and not (h and r.toks[h][:1].isupper())):
+                    unit = thing = _singular(r.low[h])  # "a magnitude of 6.3", "gives the magnitude as 6.1"
+                    unit = THINGS.get(unit, unit)
         lo, hi = value * scale, hi_raw * scale
         if qual:
             lo, hi = lo * flo, hi * fhi if fhi != float("inf") else float("inf")
@@ -689,6 +697,8 @@ def _owners(r: Reading, c: int) -> frozenset[str]:
         low = r.low[k]
         if _in_place(r, k):
             continue  # "taken to hospital in Portcallan": a place, not a holder
+        if "by" in r.low[max(0, k - 3):k]:
+            continue  # "destroyed by the Kessick Ridge fire": what did it, not whose figure it is
         base = low.split("-")[0]
         if (low in _NOT_OWNERS or base in _NOT_OWNERS or low in TITLES or low in MONTHS or low in WEEKDAYS
                 or low[:3] in _WEEKDAY_ABBREV or (k == 0 and low.endswith("s"))):
@@ -735,6 +745,8 @@ def _nearest_role(r: Reading, i: int, j: int, inside: Callable[[int], bool]) -> 
         if not inside(k) or i <= k < j or k > cut:
             continue
         role = ROLES.get(r.low[k])
+        if role == "limit" and (k - j > 2 or i - k > 3):
+            continue  # "18 tonnes ... to bring it below its maximum landing weight": another's limit
         if role is not None and not (role == "dead" and k + 1 < len(r.low) and r.low[k + 1] == "of"):  # "dead of night"
             d = (i - k) * 2 + 1 if k < i else (k - j) * 2  # after the figure wins a tie
             if d < best_d:
@@ -751,7 +763,8 @@ def _rate(r: Reading, i: int, j: int) -> str:
         w = r.low[k]
         if w in RATE_WORDS:
             return RATE_WORDS[w]
-        if w in ("a", "an", "per", "each", "every") and k + 1 < len(r.low) and _singular(r.low[k + 1]) in TIME_UNITS:
+        if (w in ("a", "an", "per", "each", "every") and k + 1 < len(r.low) and _singular(r.low[k + 1]) in TIME_UNITS
+                and r.low[k - 1] not in ("in", "for", "over", "within", "than")):  # "the largest in a decade"
             return _singular(r.low[k + 1])
     return ""
 

@@ -464,3 +464,13 @@ def test_parts_speakers_and_other_spans_are_not_the_total_they_sit_beside():
 def test_a_capitalised_title_keeps_its_own_first_word():
     assert details.offices("About 70 firefighters worked, Group Manager Tom Ashdown of the fire service said.") == (
         ("manager", "group", "Tom Ashdown"),)
+
+
+def test_limits_agents_and_crowds_are_read_where_they_stand():
+    q = details.quantities("The crew jettisoned roughly 18 tonnes of fuel to bring the aircraft below its maximum weight.")
+    assert [x.role for x in q] == [""]  # the maximum is the landing weight's, not the fuel's
+    assert details.quantities("Thirty-one homes have been destroyed by the Kessick Ridge fire.")[0].owners == frozenset()
+    assert kinds_of("Twenty-seven homes have been destroyed, the district said.",
+                    "Thirty-one homes have been destroyed by the Kessick Ridge fire.") == ["number"]
+    assert kinds_of("The club put the attendance at 31,412.", "The crowd of 31,214 was the largest in a decade.") == ["number"]
+    assert [x.unit for x in details.quantities("Police estimated the crowd in Lorvenne at 85,000.")] == ["crowd"]
