@@ -431,7 +431,10 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
                 # is only checked for the strongest signal: another name in the same title.
                 days = (published[a], published[bs[i]])
                 if u_kind[x] != "window":
-                    found = [(f, best_sim, u_first[x]) for f in arrays.conflicts(own_unit, x, best_sim < conflict_at, days, off)]
+                    # a clause is read within its sentence: its time stamp, anchors and holders count
+                    whole = sentence_unit[bs[i]][u_first[x]] if u_kind[x] == "clause" else x
+                    found = [(f, best_sim, u_first[x])
+                             for f in arrays.conflicts(own_unit, whole, best_sim < conflict_at, days, off)]
                 else:
                     # A window is compared sentence by sentence, each part on its own cosine.
                     u = units[x]

@@ -334,6 +334,8 @@ _SKIP_MODIFIERS = frozenset("other others more additional further extra new fell
 _CLAUSE_WORDS = frozenset("and but while whereas although though because who which that after before when".split())
 _DATE_ANCHOR_WORDS = frozenset("as by until since through till from".split())
 _REPORTING = frozenset("said say says told tell added add stated state confirmed confirm report reported".split())
+_ISSUING = frozenset("issued published released updated posted".split())
+"""Verbs whose date is a report's, not an event's ("its latest update, issued on Tuesday")."""
 PARTS_OF_DAY = {"morning": "morning", "afternoon": "afternoon", "evening": "evening", "night": "night",
                 "overnight": "night", "tonight": "night", "noon": "afternoon", "midday": "afternoon",
                 "dawn": "morning", "midnight": "night"}
@@ -660,8 +662,20 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
     return tuple(out)
 
 
-_PART_CUES = frozenset("including includes include among".split())
-"""Words before a figure that make it a part of a total given beside it."""
+_PART_CUES = frozenset("including includes include among further additional another".split())
+"""Words before a figure that make it a part of a total given beside it, or an addition to one
+("a further six patients")."""
+_WIDE = re.compile(r"\b(?:worldwide|globally|nationwide|countrywide|across the (?:country|world|globe|group)"
+                   r"|around the world)\b", re.I)
+
+
+def _wide(text: str, clause: int) -> bool:
+    """Whether a figure's clause gives it for the whole world, country or group ("4,800 jobs
+    worldwide"): the figure of a wider scope than a plant's, a town's or a day's."""
+    if not text or not _WIDE.search(text):
+        return False
+    r = _reading(text)
+    return bool(_WIDE.search(" ".join(w for k, w in enumerate(r.low) if r.clause[k] == clause)))
 _MONEY = frozenset("$\u20ac\u00a3%")
 _NOT_OWNERS = STOPWORDS | NOT_NAMES | APPROXIMATE | frozenset(NUMBER_WORDS) | frozenset(
     "even only more nearly about some over under up down police officials authorities".split())
@@ -850,6 +864,10 @@ class DateMention(NamedTuple):
     events: frozenset[str] = frozenset()
     """Terms of the text's event words (verbs in the past or -ing form, and event nouns such as
     "derailment" or "meeting"): two dates conflict only if both texts tell of one of them."""
+    slack: int = 0
+    """Minutes a clock time may be off: 10 when hedged ("about 1:30"), 30 for "shortly after 2"."""
+    ids: frozenset[tuple[str, str]] = frozenset()
+    """Numbered names in its clause ("Ward 9", "Route 483", "Gate 4"): ("ward", "9")."""
 
 
 IRREGULAR_PAST = frozenset(
@@ -960,8 +978,11 @@ def date_mentions(text: str) -> tuple[DateMention, ...]:
                                    or (len(before) >= 2 and before[-2] in _DATE_ANCHOR_WORDS
                                        and before[-1] in ("early", "late", "the"))
                                    or before[-1] in _REPORTING  # "officials said Tuesday": the report's day
-                                   or (len(before) >= 2 and before[-1] == "on" and before[-2] in _REPORTING))
+                                   or (len(before) >= 2 and before[-1] == "on" and before[-2] in _REPORTING)
+                                   or before[-1] in _ISSUING or (len(before) >= 2 and before[-2] in _ISSUING))
         approx = any(w in APPROXIMATE or w in ("shortly", "just", "around") for w in before)
+        slack = (30 if approx and any(w in ("after", "before") for w in before[-1:]) and
+                 any(w in ("shortly", "just", "soon") for w in before) else 10 if approx else 0)
         ordinal = next((w for k, w in enumerate(r.low) if r.clause[k] == c and w in ORDINALS), "")
         nouns = frozenset(t for t in terms if t in event_nouns)
         verbs = frozenset(t for t in terms if t in events and t not in event_nouns and t not in occur)
@@ -970,7 +991,12 @@ def date_mentions(text: str) -> tuple[DateMention, ...]:
             after = r.low[i + 1 : i + 5]
             zone = next((w for w in after if w in _ZONES), "")
         out.append(DateMention(key, terms, anchor or i == stamp or (stamp >= 0 and i < stamp), approx, zone, ordinal,
-                               nouns, verbs, events))
+                               nouns, verbs, events, slack,
+                               frozenset((r.low[k], r.low[k + 1]) for k in range(n - 1) if r.clause[k] == c
+                                         and r.toks[k][:1].isupper() and r.low[k].isalpha() and r.low[k + 1].isdigit()
+                                         and r.low[k] not in STOPWORDS and r.low[k] not in APPROXIMATE
+                                         and r.low[k] not in MONTHS and r.low[k] not in _NOT_EVENT
+                                         and k + 1 != i)))
     return tuple(out)
 
 
@@ -1112,13 +1138,21 @@ def names(text: str) -> tuple[tuple[str, str], ...]:
                 before = "according"  # "according to X": a source, not where something went
             elif before in SLOT_WORDS and i >= 2 and not broken(i - 1) and toks[i - 2].isalpha():
                 # a destination or origin of one movement: "bound for X" and "bound for Y" fill one
-                # slot, "diverted to X" and "flown on to Y" two
-                before = f"{toks[i - 2].lower()} {before}"
+                # slot, "diverted to X" and "flown on to Y" two; the movement is the nearest verb
+                # ("taken by ambulance to X" and "taken to Y" are one)
+                verb = next((toks[k].lower() for k in range(i - 2, max(-1, i - 6), -1)
+                             if _is_movement_verb(toks[k].lower())), toks[i - 2].lower())
+                before = f"{verb} {before}"
             out.append((" ".join(toks[i : j + 1]), TITLE_SLOTS.get(before, before)))
             i = j + 1
         else:
             i += 1
     return tuple(out)
+
+
+def _is_movement_verb(w: str) -> bool:
+    return w.isalpha() and (w in IRREGULAR_PAST or w in ("bound", "headed", "heading", "taken", "flown", "driven")
+                            or (w.endswith("ed") and len(w) > 4))
 
 
 _NOT_NEGATION = re.compile(r"\b(?:not\s+only|not\s+just|not\s+least|no\s+doubt|nothing\s+but|no\s+sooner"
@@ -1374,7 +1408,7 @@ def _conflicts(mine: str, theirs: str, titles_only: bool = False, days: tuple[st
 
 
 RULES = ("slots", "approximations", "updates", "date events", "event words", "negation predicates", "shared values",
-         "owners", "money roles", "slot search", "offices", "durations")
+         "owners", "money roles", "slot search", "offices", "durations", "scopes", "numbered names")
 """The conflict rules that ``Settings.rules_off`` can switch off, one by one, for the ablation:
 figures compared by unit alone, exact values only, no updates, any two dates of a kind, any
 negation against an affirmative, dates of any shared clause word (not only an event both
@@ -1526,8 +1560,9 @@ def _number_conflicts(one: Details, two: Details, days: tuple[str, str],
             partners = [q2 for q2 in two.quantities if same_slot(q1, q2, (s1, _strict(two.quantities, q2)))]
         else:
             partners = [q2 for q2 in two.quantities if q2.unit == q1.unit]
-        partners = [q2 for q2 in partners if not _loose(q2) and ("durations" in off or _same_duration(q1, q2, texts))]
-        if strict and "shared values" not in off and any(agree(q1, o) for o in two.quantities if o.unit == q1.unit):
+        partners = [q2 for q2 in partners if not _loose(q2) and ("durations" in off or _same_duration(q1, q2, texts))
+                    and ("scopes" in off or _wide(texts[0], q1.clause) == _wide(texts[1], q2.clause))]
+        if "shared values" not in off and any(agree(q1, o) for o in two.quantities if o.unit == q1.unit):
             continue  # they give my figure too, of a slot read differently ("3.2 million marchers nationwide")
         if q1.unit in _MONEY and "money roles" not in off:
             # sums and shares are of many things in one story (an offer, a demand, inflation, a
@@ -1568,6 +1603,8 @@ def _date_conflicts(m1: Sequence[DateMention], m2: Sequence[DateMention],
             return frozenset()
         if x.anchor or y.anchor or (x.ordinal and y.ordinal and x.ordinal != y.ordinal):
             return None
+        if "numbered names" not in off and any(w == v and a != b for w, a in x.ids for v, b in y.ids):
+            return None  # "closed Ward 10 on Thursday" / "Ward 9 closed on Monday": two closures
         both = x.events & y.events  # an event both texts tell of ("declared", "towed", "meeting")
         if "event words" in off:
             shared = x.terms & y.terms
@@ -1602,7 +1639,7 @@ def _date_conflicts(m1: Sequence[DateMention], m2: Sequence[DateMention],
         for x in sorted(a_t.keys() - b_t.keys()):
             mx = a_t[x]
             hit = next((y for y in sorted(b_t.keys() - a_t.keys())
-                        if abs(_minutes(x) - _minutes(y)) > (10 if (mx.approx or b_t[y].approx) and events_on else 0)
+                        if abs(_minutes(x) - _minutes(y)) > (max(mx.slack, b_t[y].slack) if events_on else 0)
                         and not (mx.zone and b_t[y].zone and mx.zone != b_t[y].zone)  # "3:40 p.m. UK time", "4:40 local"
                         and same_event(mx, b_t[y], one) is not None), None)
             if hit is not None:

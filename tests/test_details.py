@@ -474,3 +474,19 @@ def test_limits_agents_and_crowds_are_read_where_they_stand():
                     "Thirty-one homes have been destroyed by the Kessick Ridge fire.") == ["number"]
     assert kinds_of("The club put the attendance at 31,412.", "The crowd of 31,214 was the largest in a decade.") == ["number"]
     assert [x.unit for x in details.quantities("Police estimated the crowd in Lorvenne at 85,000.")] == ["crowd"]
+
+
+def test_scopes_additions_numbered_names_and_loose_clock_times_keep_slots_apart():
+    assert kinds_of("Vossberg will close the plant with the loss of 1,300 jobs.",
+                    "Vossberg cuts 4,800 jobs worldwide.") == []
+    assert kinds_of("Vossberg will close the plant with the loss of 1,300 jobs.",
+                    "Vossberg will close the plant with the loss of 1,500 jobs.") == ["number"]
+    assert [q.role for q in details.quantities("A further six patients are colonized.")] == ["part"]
+    assert kinds_of("On Thursday afternoon the hospital also closed Ward 10.",
+                    "Operations have been postponed since Ward 9 closed on Monday.") == []
+    assert kinds_of("The hospital closed Ward 9 on Thursday.", "The hospital closed Ward 9 on Monday.") == ["date"]
+    # "shortly after 2 p.m." allows half an hour; "about" ten minutes
+    assert kinds_of("The river peaked at the gauge at 2:15 p.m.", "The river peaked at the gauge shortly after 2 p.m.") == []
+    assert kinds_of("The river peaked at the gauge at 2:15 p.m.", "The river peaked at the gauge at about 2 p.m.") == ["time"]
+    # a report's date is not an event's
+    assert [m.anchor for m in details.date_mentions("Its latest update, issued on Tuesday, put the toll at 11.")] == [True]
