@@ -971,7 +971,8 @@ def date_mentions(text: str) -> tuple[DateMention, ...]:
     out = []
     for i, key in found:
         c = r.clause[i]
-        terms = terms_of(c) or terms_of(c + 1) or (terms_of(c - 1) if c else frozenset())
+        tc = c if terms_of(c) else c + 1 if terms_of(c + 1) else c - 1 if c and terms_of(c - 1) else c
+        terms = terms_of(tc)
         before = r.low[max(0, i - 3):i]
         anchor = bool(before) and (before[-1] in _DATE_ANCHOR_WORDS or before[-2:] == ["as", "of"]
                                    or any(w in ("until", "till", "since") for w in before)
@@ -983,7 +984,7 @@ def date_mentions(text: str) -> tuple[DateMention, ...]:
         approx = any(w in APPROXIMATE or w in ("shortly", "just", "around") for w in before)
         slack = (30 if approx and any(w in ("after", "before") for w in before[-1:]) and
                  any(w in ("shortly", "just", "soon") for w in before) else 10 if approx else 0)
-        ordinal = next((w for k, w in enumerate(r.low) if r.clause[k] == c and w in ORDINALS), "")
+        ordinal = next((w for k, w in enumerate(r.low) if r.clause[k] in (c, tc) and w in ORDINALS), "")
         nouns = frozenset(t for t in terms if t in event_nouns)
         verbs = frozenset(t for t in terms if t in events and t not in event_nouns and t not in occur)
         zone = ""

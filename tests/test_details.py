@@ -490,3 +490,11 @@ def test_scopes_additions_numbered_names_and_loose_clock_times_keep_slots_apart(
     assert kinds_of("The river peaked at the gauge at 2:15 p.m.", "The river peaked at the gauge at about 2 p.m.") == ["time"]
     # a report's date is not an event's
     assert [m.anchor for m in details.date_mentions("Its latest update, issued on Tuesday, put the toll at 11.")] == [True]
+
+
+def test_an_ordinal_of_the_clause_that_tells_the_event_keeps_two_events_apart():
+    # the time stands in a clause of its own; "first" is in the clause whose event it dates
+    assert kinds_of("The first blast shook homes across the town shortly before 6 a.m. on Tuesday.",
+                    "A second blast followed at 6:40 a.m. as firefighters tackled the blaze.") == []
+    assert kinds_of("The first blast shook homes across the town at 6 a.m. on Tuesday.",
+                    "The first blast shook homes at 6:40 a.m.") == ["time"]
