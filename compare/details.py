@@ -108,8 +108,8 @@ def same_name(a: str, b: str) -> bool:
     if len(wa) > 1 and len(wb) > 1 and len(wa[0]) > 2 and len(wb[0]) > 2 and not (
             wa[0].startswith(wb[0]) or wb[0].startswith(wa[0])) and SequenceMatcher(None, wa[0], wb[0]).ratio() < 0.8:
         return False  # two given names, one family name: "Alan Whitcombe" and "Martin Whitcombe" are two people
-    if len(wa) == len(wb) > 1 and all(x == y or same_name(x, y) for x, y in zip(wa, wb, strict=True)):
-        return True  # "Volodymyr Zelensky" and "Vladimir Zelenskiy": word by word
+    if len(wa) == len(wb) > 1:  # word by word: "Volodymyr Zelensky" = "Vladimir Zelenskiy", "Stephen Hallett" != "Stephen Hallam"
+        return all(x == y or same_name(x, y) for x, y in zip(wa, wb, strict=True))
     if min(len(a), len(b)) < 5 or 2 * min(len(a), len(b)) < 0.8 * (len(a) + len(b)):
         return False  # the ratio cannot reach 0.8 (its upper bound is 2*min/(len a + len b))
     return SequenceMatcher(None, a, b).ratio() >= 0.8
@@ -669,6 +669,31 @@ _WIDE = re.compile(r"\b(?:worldwide|globally|nationwide|countrywide|across the (
                    r"|around the world)\b", re.I)
 
 
+def _clause_years(text: str, clause: int) -> frozenset[str]:
+    """The years a figure is of: the text's one year, or those of its clause when the text names
+    several ("came in 1997, when the tanker released about 11,000 tonnes")."""
+    if not text:
+        return frozenset()
+    r = _reading(text)
+    years = frozenset(w for k, w in enumerate(r.low) if len(w) == 4 and w.isdigit()
+                      and 1800 <= int(w) <= 2100 and not (k and r.low[k - 1] in ("since", "until", "by")))
+    if len(years) < 2:
+        return years  # one year in the text dates its figures ("came in 1997, when ... released 11,000 tonnes")
+    return frozenset(w for k, w in enumerate(r.low) if r.clause[k] == clause and len(w) == 4 and w.isdigit()
+                     and 1800 <= int(w) <= 2100 and not (k and r.low[k - 1] in ("since", "until", "by")))
+
+
+def _other_year(q1: Quantity, q2: Quantity, texts: tuple[str, str], days: tuple[str, str]) -> bool:
+    """Whether the two figures are of different years: each clause's year, or else the year the
+    other side was published ("the 1997 spill released about 11,000 tonnes" is history)."""
+    y1, y2 = _clause_years(texts[0], q1.clause), _clause_years(texts[1], q2.clause)
+    if not y1 and not y2:
+        return False
+    y1 = y1 or frozenset(d[:4] for d in days[:1] if d[:4].isdigit())
+    y2 = y2 or frozenset(d[:4] for d in days[1:] if d[:4].isdigit())
+    return bool(y1 and y2) and not y1 & y2
+
+
 def _wide(text: str, clause: int) -> bool:
     """Whether a figure's clause gives it for the whole world, country or group ("4,800 jobs
     worldwide"): the figure of a wider scope than a plant's, a town's or a day's."""
@@ -711,8 +736,9 @@ def _owners(r: Reading, c: int) -> frozenset[str]:
         low = r.low[k]
         if _in_place(r, k):
             continue  # "taken to hospital in Portcallan": a place, not a holder
-        if "by" in r.low[max(0, k - 3):k]:
-            continue  # "destroyed by the Kessick Ridge fire": what did it, not whose figure it is
+        by = next((m for m in range(k - 1, max(-1, k - 4), -1) if r.low[m] == "by"), -1)
+        if by > 0 and (r.low[by - 1].endswith(("ed", "en")) or r.low[by - 1] in IRREGULAR_PAST):
+            continue  # "destroyed by the Kessick Ridge fire": what did it, not whose figure it is ("a poll by X" is X's)
         base = low.split("-")[0]
         if (low in _NOT_OWNERS or base in _NOT_OWNERS or low in TITLES or low in MONTHS or low in WEEKDAYS
                 or low[:3] in _WEEKDAY_ABBREV or (k == 0 and low.endswith("s"))):
@@ -904,6 +930,7 @@ def _event_terms(r: Reading) -> frozenset[str]:
         if w in _NOT_EVENT_WORDS or not w.isalpha() or r.toks[k][0].isupper() and k:
             continue
         if ((w.endswith("ed") and len(w) > 4) or (w.endswith("ing") and len(w) > 5) or w in IRREGULAR_PAST
+                or (w[:2] in ("re", "un") and w[2:] in IRREGULAR_PAST)
                 or _singular(w) in EVENT_NOUNS or (k and r.low[k - 1] in _MODALS and len(w) > 3)):
             t = _term(r.toks[k])
             if t:
@@ -944,6 +971,10 @@ def date_mentions(text: str) -> tuple[DateMention, ...]:
             h = int(hour)
             if i + 2 < n and r.low[i + 1] == "p" and r.low[i + 2] == "m" and h < 12:
                 h += 12
+            elif (":" in t and 1 <= h < 12 and not (i + 1 < n and r.low[i + 1] == "a")
+                  and any(w in ("evening", "night", "tonight") or (w == "afternoon" and h < 7)
+                          for w in r.low[i + 1 : i + 4])):
+                h += 12  # "at about 10:30 that night", "at 4:15 in the afternoon"
             found.append((i, f"{h:02d}:{minute}"))
     if not found:
         return ()
@@ -1409,7 +1440,7 @@ def _conflicts(mine: str, theirs: str, titles_only: bool = False, days: tuple[st
 
 
 RULES = ("slots", "approximations", "updates", "date events", "event words", "negation predicates", "shared values",
-         "owners", "money roles", "slot search", "offices", "durations", "scopes", "numbered names")
+         "owners", "money roles", "slot search", "offices", "durations", "scopes", "numbered names", "years")
 """The conflict rules that ``Settings.rules_off`` can switch off, one by one, for the ablation:
 figures compared by unit alone, exact values only, no updates, any two dates of a kind, any
 negation against an affirmative, dates of any shared clause word (not only an event both
@@ -1491,6 +1522,18 @@ def _other_moment(m1: Sequence[DateMention], m2: Sequence[DateMention]) -> bool:
     return False
 
 
+def _other_day_than_published(m1: Sequence[DateMention], m2: Sequence[DateMention], days: tuple[str, str]) -> bool:
+    """Whether one text tells of a day that is not the day the other, which names none, was
+    published ("he will not stand down", Tuesday's live blog; "he will stand down, he announced
+    on Thursday")."""
+    for a, b, pub in ((m1, m2, days[1]), (m2, m1, days[0])):
+        named = {m.key for m in a if m.key in WEEKDAYS and not m.anchor}
+        weekday = _published(pub)[0]
+        if named and weekday and not any(m.key in WEEKDAYS for m in b) and weekday not in named:
+            return True
+    return False
+
+
 def _compare(one: Details, two: Details, mine: str, theirs: str, titles_only: bool,
              shortcut: bool = True, days: tuple[str, str] = ("", ""),
              off: frozenset[str] = frozenset(), strict: bool = False) -> list[tuple[str, str, str, str]]:
@@ -1516,7 +1559,8 @@ def _compare(one: Details, two: Details, mine: str, theirs: str, titles_only: bo
         found.extend(named[:1])
     if bool(neg1) != bool(neg2):
         negs, other = (one.negations, two) if neg1 else (two.negations, one)
-        other_day = "negation predicates" not in off and _other_moment(one.mentions, two.mentions)
+        other_day = "negation predicates" not in off and (_other_moment(one.mentions, two.mentions)
+                                                          or _other_day_than_published(one.mentions, two.mentions, days))
         hit = None if other_day else next((g for g in negs if "negation predicates" in off or _affirms(g, other)), None)
         if hit is not None:
             found.append(("negation", neg1 or "(affirmative)", neg2 or "(affirmative)", " ".join(hit.predicate)))
@@ -1562,7 +1606,8 @@ def _number_conflicts(one: Details, two: Details, days: tuple[str, str],
         else:
             partners = [q2 for q2 in two.quantities if q2.unit == q1.unit]
         partners = [q2 for q2 in partners if not _loose(q2) and ("durations" in off or _same_duration(q1, q2, texts))
-                    and ("scopes" in off or _wide(texts[0], q1.clause) == _wide(texts[1], q2.clause))]
+                    and ("scopes" in off or _wide(texts[0], q1.clause) == _wide(texts[1], q2.clause))
+                    and ("years" in off or not _other_year(q1, q2, texts, days))]
         if "shared values" not in off and any(agree(q1, o) for o in two.quantities if o.unit == q1.unit):
             continue  # they give my figure too, of a slot read differently ("3.2 million marchers nationwide")
         if q1.unit in _MONEY and "money roles" not in off:

@@ -498,3 +498,23 @@ def test_an_ordinal_of_the_clause_that_tells_the_event_keeps_two_events_apart():
                     "A second blast followed at 6:40 a.m. as firefighters tackled the blaze.") == []
     assert kinds_of("The first blast shook homes across the town at 6 a.m. on Tuesday.",
                     "The first blast shook homes at 6:40 a.m.") == ["time"]
+
+
+def test_evening_times_history_polls_and_later_days():
+    assert [m.key for m in details.date_mentions("The fire was brought under control at about 10:30 that night.")] == ["22:30"]
+    assert [m.key for m in details.date_mentions("The fire was brought under control at 10:30 on Wednesday.")][0] == "10:30"
+    # the one spill of 1997 is history, not today's spill
+    a = "The last major spill came in 1997, when the tanker Aldora released about 11,000 tonnes of oil."
+    b = "An oil tanker and a container ship collided, spilling an estimated 3,400 tonnes of crude oil."
+    assert details._compare(details.details_of(a), details.details_of(b), a, b, False, days=("2026-11-19", "2026-11-18")) == []
+    # a passive's agent is no holder
+    assert not details.quantities("Thirty homes were destroyed by the Kessick Ridge fire.")[0].owners
+    # "repaid ... on Monday" tells of the repaying, not of the resignation in the other clause
+    assert kinds_of("His allies say he has no intention of resigning, pointing out that he repaid £12,000 on Monday.",
+                    "Graham Pellew resigned as energy minister on Tuesday.") == []
+    # a negation told on Tuesday, the affirmation of Thursday: two moments
+    a, b = "He will not stand down from parliament.", "He will stand down as MP, he announced on Thursday."
+    one, two = details.details_of(a), details.details_of(b)
+    assert details._compare(one, two, a, b, False, days=("2026-11-10", "2026-11-13")) == []
+    assert [k for k, *_ in details._compare(one, two, a, b, False, days=("2026-11-12", "2026-11-12"))] == ["negation"]
+    assert not details.same_name("Stephen Hallett", "Stephen Hallam")
