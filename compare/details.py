@@ -284,6 +284,8 @@ ROLES = {
     "waiting": "waiting", "waited": "waiting", "queued": "waiting", "queue": "waiting", "stuck": "waiting",
     "stranded": "waiting", "backlog": "waiting", "anchored": "waiting", "idled": "waiting",
     "pass": "passing", "passed": "passing", "passes": "passing", "transit": "passing", "transited": "passing",
+    "delaying": "cancelled", "seek": "sought", "seeks": "sought", "seeking": "sought", "sought": "sought",
+    "push": "sought", "pushing": "sought",
     "attended": "attending", "attending": "attending", "attend": "attending", "gathered": "attending",
     "signed": "signing", "sign": "signing", "endorsed": "signing", "signatories": "signing",
     "ratified": "ratifying", "ratify": "ratifying", "ratification": "ratifying", "ratifications": "ratifying",
@@ -639,6 +641,8 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
         at = i - (len(qual.split()) if qual and vague is None else 0)
         if partitive or any(w in _PART_CUES for w in r.low[max(0, at - 2):at]) or r.low[max(0, at - 2):at] == ["among", "them"]:
             role = "part"  # "38 of its cars", "including two passengers", "among them four children"
+        elif at >= 3 and r.low[at - 1] == "of" and (r.low[at - 3] in _EARLIER or (at >= 4 and r.low[at - 4] in _EARLIER)):
+            role = f"{role} (earlier)".strip()  # "its first offer of 6%": not the offer on the table
         elif at >= 2 and r.low[at - 1] == "of" and r.low[at - 2] in SETTLEMENTS:
             role, unit = "population", unit if thing else "person"  # "a town of about 3,200"
         rate = _rate(r, i, j)
@@ -662,6 +666,8 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
     return tuple(out)
 
 
+_EARLIER = frozenset("first initial original previous earlier opening".split())
+"""Words before a figure that make it an earlier one of its kind ("its first offer of 6%")."""
 _PART_CUES = frozenset("including includes include among further additional another".split())
 """Words before a figure that make it a part of a total given beside it, or an addition to one
 ("a further six patients")."""

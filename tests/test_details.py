@@ -518,3 +518,14 @@ def test_evening_times_history_polls_and_later_days():
     assert details._compare(one, two, a, b, False, days=("2026-11-10", "2026-11-13")) == []
     assert [k for k, *_ in details._compare(one, two, a, b, False, days=("2026-11-12", "2026-11-12"))] == ["negation"]
     assert not details.same_name("Stephen Hallett", "Stephen Hallam")
+
+
+def test_demands_earlier_offers_and_delays_are_their_own_slots():
+    assert kinds_of("The union would push for redundancy terms of at least six weeks' pay.",
+                    "The offer is two weeks' pay for every year worked.") == []
+    assert kinds_of("The dispute began in April, when the operator tabled its first offer of 6%.",
+                    "The operator has offered 8% over two years.") == []
+    assert kinds_of("The operator has offered 6%.", "The operator has offered 8%.") == ["number"]
+    assert [q.role for q in details.quantities("The first explosion killed 3 people.")] == ["dead"]
+    assert kinds_of("About 160 ships pass through the strait each day.",
+                    "The closure is delaying about 90 ships a day.") == []
