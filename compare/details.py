@@ -275,7 +275,7 @@ ROLES = {
     "dead": "dead", "died": "dead", "die": "dead", "killed": "dead", "kill": "dead", "perished": "dead",
     "lives": "dead", "toll": "dead", "fatal": "dead",
     "injured": "injured", "hurt": "injured", "wounded": "injured", "treated": "injured", "hospitalised": "injured",
-    "hospitalized": "injured", "hospital": "injured", "injuries": "injured",
+    "hospitalized": "injured", "hospital": "injured", "hospitals": "injured", "injuries": "injured",
     "missing": "missing", "unaccounted": "missing",
     "rescued": "rescued", "saved": "rescued", "alive": "rescued", "pulled": "rescued", "survived": "rescued", "freed": "rescued",
     "evacuated": "evacuated", "evacuate": "evacuated", "fled": "evacuated", "displaced": "evacuated",
@@ -791,7 +791,7 @@ def _nearest_role(r: Reading, i: int, j: int, inside: Callable[[int], bool]) -> 
         if not inside(k) or i <= k < j or k > cut:
             continue
         role = ROLES.get(r.low[k])
-        if role == "limit" and (k - j > 2 or i - k > 3):
+        if role == "limit" and k - j > 2:
             continue  # "18 tonnes ... to bring it below its maximum landing weight": another's limit
         if role is not None and not (role == "dead" and k + 1 < len(r.low) and r.low[k + 1] == "of"):  # "dead of night"
             d = (i - k) * 2 + 1 if k < i else (k - j) * 2  # after the figure wins a tie
@@ -1342,8 +1342,8 @@ class Details(NamedTuple):
     """Bits 0-3: the kinds of date it names (day, weekday, year, clock time)."""
     slots: int
     """64-bit mask of the words before its names that make a slot ("for X", "Minister X")."""
-    values: frozenset[tuple[float, str, str, str]]
-    """Its figures as (value, unit, role, rate)."""
+    values: frozenset[tuple[float, str, str, str, str]]
+    """Its figures as (value, unit, role, rate, thing): "3 km" and "three miles" differ."""
     folded: frozenset[str]
     """Its names, folded."""
     quantities: tuple[Quantity, ...]
@@ -1388,7 +1388,7 @@ def _details(text: str) -> Details:
             slots |= _bit(before)
     roles = frozenset(ROLES[w] for w in (t.lower() for t in tokens(text)) if w in ROLES)
     return Details(tuple((q.value, q.unit, q.written) for q in qs), ds, nms, neg, units, kinds, slots,
-                   frozenset((q.value, q.unit, q.role, q.rate) for q in qs), frozenset(fold(n) for n, _ in nms),
+                   frozenset((q.value, q.unit, q.role, q.rate, q.thing) for q in qs), frozenset(fold(n) for n, _ in nms),
                    qs, mentions, negations(text) if neg else (), anchor(text) if qs else ("", ""),
                    content_terms(text), roles, bool(qs) and timed(text))
 
