@@ -316,8 +316,12 @@ SLOT_SEARCH_LIMIT = 8_000
 ``Settings.slot_slack``) is left out: its matrix grows with their square (8,000: 256 MB)."""
 
 
+SlotPair = tuple[int, int, float, "tuple[str, str, str] | None"]
+"""(other article, its unit, cosine, (my name, their name, office) for an office pair, else None)."""
+
+
 def slot_pairs(ev: Evidence, settings: Settings, arrays: DetailArrays,
-               flat_unit: np.ndarray, flat_art: np.ndarray) -> dict[int, list[tuple[int, int, float, bool]]]:
+               flat_unit: np.ndarray, flat_art: np.ndarray) -> dict[int, list[SlotPair]]:
     """Pairs of sentences of different articles, not necessarily each other's best match, whose
     cosine reaches ``settings.conflict - settings.slot_slack`` and of which one at least carries a detail a
     conflict needs (figure, date, name, negation), and at any cosine pairs that name different
@@ -340,7 +344,7 @@ def slot_pairs(ev: Evidence, settings: Settings, arrays: DetailArrays,
     arts = flat_art
     # (a negation needs only one side to hold a detail: the other affirms it in plain words)
     ok = (sims >= bar) & (arts[:, None] != arts[None, :]) & (has[:, None] | has[None, :])
-    out: dict[int, list[tuple[int, int, float, tuple[str, str, str] | None]]] = {}
+    out: dict[int, list[SlotPair]] = {}
     for r, c in zip(*np.nonzero(ok), strict=True):
         out.setdefault(int(idx[r]), []).append((int(arts[c]), int(flat_unit[idx[c]]), float(sims[r, c]), None))
     if "offices" not in settings.rules_off:

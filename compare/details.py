@@ -1026,8 +1026,7 @@ def date_mentions(text: str) -> tuple[DateMention, ...]:
         verbs = frozenset(t for t in terms if t in events and t not in event_nouns and t not in occur)
         zone = ""
         if _is_time(key):
-            after = r.low[i + 1 : i + 5]
-            zone = next((w for w in after if w in _ZONES), "")
+            zone = next((w for w in r.low[i + 1 : i + 5] if w in _ZONES), "")
         out.append(DateMention(key, terms, anchor or i == stamp or (stamp >= 0 and i < stamp), approx, zone, ordinal,
                                nouns, verbs, events, slack,
                                frozenset((r.low[k], r.low[k + 1]) for k in range(n - 1) if r.clause[k] == c
@@ -1688,15 +1687,15 @@ def _date_conflicts(m1: Sequence[DateMention], m2: Sequence[DateMention],
     b_t = {m.key: m for m in m2 if _is_time(m.key)}
     if a_t and b_t and not (a_t.keys() <= b_t.keys() or b_t.keys() <= a_t.keys()):
         one = len(a_t) == 1 and len(b_t) == 1
-        for x in sorted(a_t.keys() - b_t.keys()):
-            mx = a_t[x]
-            hit = next((y for y in sorted(b_t.keys() - a_t.keys())
-                        if abs(_minutes(x) - _minutes(y)) > (max(mx.slack, b_t[y].slack) if events_on else 0)
-                        and not (mx.zone and b_t[y].zone and mx.zone != b_t[y].zone)  # "3:40 p.m. UK time", "4:40 local"
-                        and same_event(mx, b_t[y], one) is not None), None)
+        for tx in sorted(a_t.keys() - b_t.keys()):
+            mx = a_t[tx]
+            hit = next((ty for ty in sorted(b_t.keys() - a_t.keys())
+                        if abs(_minutes(tx) - _minutes(ty)) > (max(mx.slack, b_t[ty].slack) if events_on else 0)
+                        and not (mx.zone and b_t[ty].zone and mx.zone != b_t[ty].zone)  # "3:40 p.m. UK time", "4:40 local"
+                        and same_event(mx, b_t[ty], one) is not None), None)
             if hit is not None:
                 e = same_event(mx, b_t[hit], one) or frozenset()
-                found.append(("time", _date_label(x), _date_label(hit), " ".join(sorted(e)[:3])))
+                found.append(("time", _date_label(tx), _date_label(hit), " ".join(sorted(e)[:3])))
                 break
     return found
 

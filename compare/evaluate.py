@@ -7,6 +7,7 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -146,7 +147,9 @@ class StoryScores:
     """The story is held out (see ``held_out``)."""
 
 
-def _score(pred: set[tuple[int, int]], gold: set[tuple[int, int]]) -> Score:
+def _score(pred: set[Any], gold: set[Any]) -> Score:
+    """True and false positives and misses of predicted keys against gold keys (sentence keys,
+    or (sentence key, kind) pairs for the per-kind scores)."""
     return Score(len(pred & gold), len(pred - gold), len(gold - pred))
 
 

