@@ -4,7 +4,9 @@
 
 Each bundled story folder, and all bundled articles as one story (outlets renamed with their
 folder), compared with the default settings (``--full``: every window encoded). Lines: story,
-outlet, sentence index, status, supporting outlets, conflicts, added details."""
+outlet, sentence index, status, supporting outlets, conflicts, updates (each with its kind,
+both sides' details, the other article, the slot and the other sentence), added details.
+``bench/classify_only.py --dump`` writes the same lines for the 1,000-outlet bench story."""
 
 from __future__ import annotations
 
@@ -27,6 +29,18 @@ def all_bundled():
             for a in load_story([f]).articles]
 
 
+def _found(xs) -> str:
+    return ";".join(f"{x.kind}:{x.mine}|{x.theirs}@{x.article}/{x.sentence}[{x.slot}]" for x in xs)
+
+
+def lines_of(name: str, c) -> list[str]:
+    """One tab-separated line per sentence of the comparison ``c``."""
+    return ["\t".join([name, c.outlets[a], str(cl.sentence.index), cl.status.value,
+                       ";".join(map(str, cl.supporting)), _found(cl.conflicts), _found(cl.updates),
+                       ";".join(cl.added), str(cl.independent_support), str(cl.unnamed_source)])
+            for a, claims in enumerate(c.claims) for cl in claims]
+
+
 def main(argv: list[str]) -> int:
     from compare import Settings, list_stories, load_story
     from compare.embed import get_encoder
@@ -39,13 +53,7 @@ def main(argv: list[str]) -> int:
     stories.append(("all-bundled", all_bundled()))
     lines = []
     for name, arts in stories:
-        c = compare_story(arts, settings, encoder, story=name)
-        for a, claims in enumerate(c.claims):
-            for cl in claims:
-                lines.append("\t".join([name, c.outlets[a], str(cl.sentence.index), cl.status.value,
-                                        ";".join(map(str, cl.supporting)),
-                                        ";".join(f"{x.kind}:{x.mine}|{x.theirs}@{x.article}" for x in cl.conflicts),
-                                        ";".join(cl.added)]))
+        lines += lines_of(name, compare_story(arts, settings, encoder, story=name))
     out.write_text("\n".join(lines) + "\n")
     print(f"{len(lines)} verdicts written to {out}")
     return 0
