@@ -92,8 +92,10 @@ def tokens(text: str) -> tuple[str, ...]:
 @lru_cache(maxsize=262144)
 def fold(word: str) -> str:
     """Lower case, accents removed, known spelling variants mapped to one form."""
-    w = unicodedata.normalize("NFKD", word.lower().replace("\u2019", "'"))
-    w = "".join(ch for ch in w if not unicodedata.combining(ch))
+    w = word.lower().replace("\u2019", "'")
+    if not w.isascii():  # (ASCII is its own NFKD form, with no combining marks)
+        w = unicodedata.normalize("NFKD", w)
+        w = "".join(ch for ch in w if not unicodedata.combining(ch))
     w = w.removesuffix("'s")
     return NAME_VARIANTS.get(w, w)
 
@@ -1264,8 +1266,10 @@ def may_conflict(one: Details, two: Details, titles_only: bool = False) -> bool:
             or (bool(one.kinds & two.kinds) and one.dates != two.dates) or bool(one.negated) != bool(two.negated))
 
 
+@_text_cache
 def _fold_text(text: str) -> str:
-    """``fold`` of a whole text, outside fold's per-word memo."""
+    """``fold`` of a whole text, outside fold's per-word memo (memoised per text: a sentence is
+    compared with many)."""
     return fold.__wrapped__(text)
 
 
