@@ -340,8 +340,10 @@ def slot_pairs(ev: Evidence, settings: Settings, arrays: DetailArrays,
     # (a negation needs only one side to hold a detail: the other affirms it in plain words)
     ok = (sims >= bar) & (arts[:, None] != arts[None, :]) & (has[:, None] | has[None, :])
     out: dict[int, list[tuple[int, int, float]]] = {}
-    for r, c in zip(*np.nonzero(ok), strict=True):
-        out.setdefault(int(idx[r]), []).append((int(arts[c]), int(flat_unit[idx[c]]), float(sims[r, c])))
+    rows, cols = np.nonzero(ok)  # (as Python numbers in one pass each: a story has 10^5 such pairs)
+    for r, b, u, sim in zip(idx[rows].tolist(), arts[cols].tolist(), flat_unit[idx[cols]].tolist(),
+                            sims[rows, cols].tolist(), strict=True):
+        out.setdefault(r, []).append((b, u, sim))
     return out
 
 
