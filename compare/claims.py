@@ -341,6 +341,9 @@ def slot_pairs(ev: Evidence, settings: Settings, arrays: DetailArrays,
     ok = (sims >= bar) & (arts[:, None] != arts[None, :]) & (has[:, None] | has[None, :])
     out: dict[int, list[tuple[int, int, float]]] = {}
     rows, cols = np.nonzero(ok)  # (as Python numbers in one pass each: a story has 10^5 such pairs)
+    # Pairs whose details cannot conflict are left out at once (the first test of ``conflicts``).
+    may = arrays.may_conflict(flat_unit[idx[rows]], flat_unit[idx[cols]], np.zeros(len(rows), dtype=bool))
+    rows, cols = rows[may], cols[may]
     for r, b, u, sim in zip(idx[rows].tolist(), arts[cols].tolist(), flat_unit[idx[cols]].tolist(),
                             sims[rows, cols].tolist(), strict=True):
         out.setdefault(r, []).append((b, u, sim))
