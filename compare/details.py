@@ -1372,6 +1372,8 @@ def _moved(q1: Quantity, q2: Quantity, one: Details, two: Details, days: tuple[s
 def _other_moment(m1: Sequence[DateMention], m2: Sequence[DateMention]) -> bool:
     """Whether two texts date what they tell on different days or at different times ("the
     first sailing on Tuesday has not left" / "the first sailing on Thursday left on time")."""
+    if not m1 or not m2:
+        return False  # (most texts: no date on one side)
     for test in _DATE_KINDS:
         a = {m.key for m in m1 if test(m.key) and not m.anchor}
         b = {m.key for m in m2 if test(m.key) and not m.anchor}
