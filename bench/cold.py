@@ -7,7 +7,7 @@
 (a) the 20-outlet synthetic story of bench/stages.py: ``compare_story`` on a fresh temporary
     cache folder (embedding cache and result store, both empty) against a raw
     ``SentenceTransformer.encode`` of its distinct sentences; median of 5, interleaved.
-(b) every article of every bundled story folder (corpora/*/) as one story, outlets renamed
+(b) every article of the ten story folders of dump_statuses.ALL_BUNDLED (41 articles) as one story, outlets renamed
     with their folder: ``compare_story`` with no cache at all (the bare encoder) against the raw
     encode of its distinct sentences; medians of 3, alternated.
 (c) engine overhead: each cold run against a raw encode (one call, same batch size) of exactly

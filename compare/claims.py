@@ -345,8 +345,13 @@ def slot_pairs(ev: Evidence, settings: Settings, arrays: DetailArrays,
     # (a negation needs only one side to hold a detail: the other affirms it in plain words)
     ok = (sims >= bar) & (arts[:, None] != arts[None, :]) & (has[:, None] | has[None, :])
     out: dict[int, list[SlotPair]] = {}
-    for r, c in zip(*np.nonzero(ok), strict=True):
-        out.setdefault(int(idx[r]), []).append((int(arts[c]), int(flat_unit[idx[c]]), float(sims[r, c]), None))
+    rows, cols = np.nonzero(ok)  # (as Python numbers in one pass each: a story has 10^5 such pairs)
+    # Pairs whose details cannot conflict are left out at once (the first test of ``conflicts``).
+    may = arrays.may_conflict(flat_unit[idx[rows]], flat_unit[idx[cols]], np.zeros(len(rows), dtype=bool))
+    rows, cols = rows[may], cols[may]
+    for r, b, u, sim in zip(idx[rows].tolist(), arts[cols].tolist(), flat_unit[idx[cols]].tolist(),
+                            sims[rows, cols].tolist(), strict=True):
+        out.setdefault(r, []).append((b, u, sim, None))
     if "offices" not in settings.rules_off:
         for r, c, held in office_pairs([arrays.texts[u] for u in flat_unit.tolist()], flat_art):
             out.setdefault(r, []).append((int(arts[c]), int(flat_unit[c]), float(sims[r, c]), held))

@@ -92,8 +92,10 @@ def tokens(text: str) -> tuple[str, ...]:
 @lru_cache(maxsize=262144)
 def fold(word: str) -> str:
     """Lower case, accents removed, known spelling variants mapped to one form."""
-    w = unicodedata.normalize("NFKD", word.lower().replace("\u2019", "'"))
-    w = "".join(ch for ch in w if not unicodedata.combining(ch))
+    w = word.lower().replace("\u2019", "'")
+    if not w.isascii():  # (ASCII is its own NFKD form, with no combining marks)
+        w = unicodedata.normalize("NFKD", w)
+        w = "".join(ch for ch in w if not unicodedata.combining(ch))
     w = w.removesuffix("'s")
     return NAME_VARIANTS.get(w, w)
 
@@ -388,7 +390,7 @@ class Reading(NamedTuple):
     """The text before each token, after the previous one."""
 
 
-def _reading(text: str) -> Reading:
+def _read(text: str) -> Reading:
     # A word ending in a hyphen ("bn-" of "$10bn-$30bn") leaves the hyphen to the gap after it.
     spans = [(m.start(), m.end() - (len(m.group(0)) > 1 and m.group(0)[-1] == "-")) for m in _TOKEN.finditer(text)]
     toks = tuple(text[s:e] for s, e in spans)
@@ -402,6 +404,16 @@ def _reading(text: str) -> Reading:
         clause.append(c)
         prev = spans[k][1]
     return Reading(toks, low, tuple(clause), tuple(spans), tuple(gaps))
+
+
+_reading_memo = lru_cache(maxsize=64)(_read)
+
+
+def _reading(text: str) -> Reading:
+    """``_read``, memoised for the last few sentence-sized texts: ``_details`` reads a text's
+    figures, dates and negations one after another, each from its reading (this saves half the
+    reading of a large story's classification)."""
+    return _reading_memo(text) if len(text) <= 2000 else _read(text)
 
 
 def _word_number(low: Sequence[str], i: int) -> tuple[float, int] | None:
@@ -538,8 +550,10 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
                 i += 1  # "50 ships a day": a rate, read with the figure
                 continue
             got = (1.0, 1.0, 1, "")
-        else:
+        elif low[0].isdigit() or low[0] in "$\u20ac\u00a3" or low in NUMBER_WORDS or low in ("a", "an") or "-" in low:
             got = _number_at(r, i)
+        else:
+            got = None  # no figure starts here (``_number_at`` reads only these): most tokens
         if got is None and vague is None:
             i += 1
             continue
@@ -1415,8 +1429,10 @@ def may_conflict(one: Details, two: Details, titles_only: bool = False) -> bool:
             or (bool(one.kinds & two.kinds) and one.dates != two.dates) or bool(one.negated) != bool(two.negated))
 
 
+@_text_cache
 def _fold_text(text: str) -> str:
-    """``fold`` of a whole text, outside fold's per-word memo."""
+    """``fold`` of a whole text, outside fold's per-word memo (memoised per text: a sentence is
+    compared with many)."""
     return fold.__wrapped__(text)
 
 
@@ -1519,6 +1535,8 @@ def _moved(q1: Quantity, q2: Quantity, one: Details, two: Details, days: tuple[s
 def _other_moment(m1: Sequence[DateMention], m2: Sequence[DateMention]) -> bool:
     """Whether two texts date what they tell on different days or at different times ("the
     first sailing on Tuesday has not left" / "the first sailing on Thursday left on time")."""
+    if not m1 or not m2:
+        return False  # (most texts: no date on one side)
     for test in _DATE_KINDS:
         a = {m.key for m in m1 if test(m.key) and not m.anchor}
         b = {m.key for m in m2 if test(m.key) and not m.anchor}

@@ -272,6 +272,9 @@ class EmbeddingCache:
         conn = sqlite3.connect(self.path, timeout=LOCK_TIMEOUT, isolation_level=None, check_same_thread=False)
         try:
             _set_wal(conn)
+            # In WAL mode this never corrupts the file; a crash may only lose the last vectors
+            # written (a cache recomputes them), and commits no longer wait for the disk.
+            conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)")
             conn.execute("CREATE TABLE IF NOT EXISTS vec (key TEXT PRIMARY KEY, dim INTEGER NOT NULL, data BLOB NOT NULL)")
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('model', ?), ('schema', ?)", (self.model, str(CACHE_SCHEMA)))
