@@ -22,10 +22,8 @@ HNSW (bench/scale.py --part index: at 100k vectors on 2 cores, flat search costs
 query; HNSW M=16 builds in ~8 s and answers in ~0.15 ms, finding 96% of exact nearest units;
 IVF answers faster but keeps only ~58% of the exact top 32 there)."""
 SMALL_STORY = 4096
-"""Up to this many units every query is compared with every unit by one matrix product
-(``_best_per_article``; each article's best is exact). The faiss all-units search, which the
-search used here before, finds the same units but ranks every unit of every query (140-190 ms
-of a 20-outlet story's half-second of work besides the model, against a few ms)."""
+"""Up to this many units every query is compared with every unit through the faiss index
+(each article's best is exact)."""
 EXACT_PAIRS = 1_000_000_000
 """Past ``SMALL_STORY`` units, each query is still compared with every distinct unit vector
 while queries x units stays under this: a matrix product per block of queries, then each
@@ -163,10 +161,9 @@ def search(unit_vectors: np.ndarray, unit_articles: np.ndarray, queries: np.ndar
     unit_vectors: (n_units, d) float32, L2-normalised; unit_articles: (n_units,) article index
     of each unit; queries: (n_queries, d) vectors, or (n_queries,) integer indexes into
     unit_vectors (no copy of the query vectors is made). With ``k`` left out, each article's
-    best is found exactly by ``_best_per_article`` (a matrix product): up to ``SMALL_STORY``
-    units, and past them within ``EXACT_PAIRS`` and ``EXACT_ENTRIES``; beyond, ``k`` is
-    ``DEPTH``, so cost and memory grow with n_queries * k, not with the pairs of articles. An
-    explicit ``k`` of ``n_units`` ranks every unit through faiss (the same best units)."""
+    best is found exactly: through faiss over every unit up to ``SMALL_STORY`` units, then by
+    ``_best_per_article`` within ``EXACT_PAIRS`` and ``EXACT_ENTRIES``; beyond, ``k`` is
+    ``DEPTH``, so cost and memory grow with n_queries * k, not with the pairs of articles."""
     n_units = len(unit_vectors)
     nq = len(queries)
     by_index = queries.ndim == 1 and np.issubdtype(queries.dtype, np.integer)
@@ -177,8 +174,6 @@ def search(unit_vectors: np.ndarray, unit_articles: np.ndarray, queries: np.ndar
     if n_units == 0 or nq == 0:
         empty = np.zeros((nq, 0))
         return Neighbours(empty.astype(np.float32), empty.astype(np.int32), empty.astype(np.int32))
-    if default_k and n_units <= SMALL_STORY:
-        return _best_per_article(unit_vectors, unit_articles, queries, by_index, n_articles)
     if k < n_units and n_units > SMALL_STORY:
         if default_k and nq * n_units <= EXACT_PAIRS and nq * n_articles <= EXACT_ENTRIES:
             return _best_per_article(unit_vectors, unit_articles, queries, by_index, n_articles)
@@ -208,7 +203,7 @@ def search(unit_vectors: np.ndarray, unit_articles: np.ndarray, queries: np.ndar
 
 def _best_per_article(unit_vectors: np.ndarray, unit_articles: np.ndarray, queries: np.ndarray, by_index: bool,
                       n_articles: int) -> Neighbours:
-    """``search`` of a small or mid-sized story, exactly: the cosines of a block of distinct queries with
+    """``search`` of a mid-sized story, exactly: the cosines of a block of distinct queries with
     every distinct unit vector (one matrix product, ``BLOCK`` cosines at a time), then each
     article's best unit. Copies of one vector share one cosine, so a tie among them goes, as on
     faiss's all-units path, to the last in unit order. Rows list the articles in order."""
