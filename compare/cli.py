@@ -353,10 +353,12 @@ def format_ablation(stories, settings, encoder) -> str:  # noqa: ANN001 - list o
         ("- novelty check", replace(settings, novelty=9.0), None),
         *((f"- conflict rule: {rule}", replace(settings, rules_off=(rule,)), None) for rule in RULES),
     ]
-    lines = [f"{'ablation':42} {'unique F1':>9} {'conflict F1':>11} {'adds F1':>8} {'held-out conflict F1':>21}", "-" * 95]
+    lines = [f"{'ablation':42} {'unique F1':>9} {'conflict F1':>11} {'adds F1':>8}   held-out conflicts P     R    F1",
+             "-" * 107]
     for label, s, windows in variants:
         t, h = overall(s, windows)
-        held = f"{h.conflicting.f1:21.3f}" if h.conflicting.tp + h.conflicting.fp + h.conflicting.fn else f"{'-':>21}"
+        c = h.conflicting
+        held = f"{c.precision:21.3f} {c.recall:5.3f} {c.f1:5.3f}" if c.tp + c.fp + c.fn else f"{'-':>21}"
         lines.append(f"{label:42} {t.unique.f1:9.3f} {t.conflicting.f1:11.3f} {t.adds.f1:8.3f} {held}")
     return "\n".join(lines)
 

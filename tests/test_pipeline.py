@@ -65,13 +65,13 @@ def test_held_out_stories_are_scored_apart_from_the_tuned_ones(scores):
 
 def test_held_out_conflicts_accuse_no_honest_outlet(scores):
     # Stories written after the conflict rules were tuned (issue 12): a "conflicting" call must be right.
-    # Floors just under today's figures on the 23 held-out stories (P 0.80, R 0.43, 18 of 385 decoys
+    # Floors just under today's figures on the 26 held-out stories (P 0.79, R 0.43, 21 of 438 decoys
     # flagged, negation P 0.74), which are short of the issue's target (P 0.85, R 0.70): see the
     # README's "Quality".
     held = total([s for s in scores.values() if s.held_out], "held out")
     assert held.conflicting.precision >= 0.77, held.conflicting
     assert held.conflicting.recall >= 0.40, held.conflicting
-    assert held.decoys.fp <= 20, held.decoys  # non-conflicts that look like conflicts
+    assert held.decoys.fp <= 23, held.decoys  # non-conflicts that look like conflicts
     negation = dict(held.kinds)["negation"]
     assert negation.precision >= 0.70, negation
 
