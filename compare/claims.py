@@ -325,10 +325,9 @@ def slot_pairs(ev: Evidence, settings: Settings, arrays: DetailArrays,
     """Pairs of sentences of different articles, not necessarily each other's best match, whose
     cosine reaches ``settings.conflict - settings.slot_slack`` and of which one at least carries a detail a
     conflict needs (figure, date, name, negation), and at any cosine pairs that name different
-    holders of one office (``office_pairs``, compared for names only): {flat sentence index:
-    [(other article, its unit, cosine, names only)]}. ``flat_unit`` (n,) and ``flat_art`` (n,) give each flat sentence's unit and
-    article. Empty when the search is off or the story has more than ``SLOT_SEARCH_LIMIT``
-    such sentences."""
+    holders of one office (``office_pairs``): {flat sentence index: [``SlotPair``]}.
+    ``flat_unit`` (n,) and ``flat_art`` (n,) give each flat sentence's unit and article. Empty
+    when the search is off or the story has more than ``SLOT_SEARCH_LIMIT`` such sentences."""
     bar = settings.conflict - settings.slot_slack
     if settings.slot_slack >= 1 or "slot search" in settings.rules_off or len(ev.articles) < 2:
         return {}

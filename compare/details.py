@@ -1620,6 +1620,8 @@ def _number_conflicts(one: Details, two: Details, days: tuple[str, str],
     for q1 in one.quantities:
         if _loose(q1):
             continue
+        if "shared values" not in off and any(agree(q1, o) for o in two.quantities if o.unit == q1.unit):
+            continue  # they give my figure too, of a slot read differently ("3.2 million marchers nationwide")
         if strict:
             partners = [q2 for q2 in two.quantities if q2.unit == q1.unit and q2.role == q1.role and q2.rate == q1.rate
                         and q1.unit and q1.thing == q2.thing and (q1.role or q1.unit not in _MONEY)]
@@ -1628,11 +1630,12 @@ def _number_conflicts(one: Details, two: Details, days: tuple[str, str],
             partners = [q2 for q2 in two.quantities if same_slot(q1, q2, (s1, _strict(two.quantities, q2)))]
         else:
             partners = [q2 for q2 in two.quantities if q2.unit == q1.unit]
-        partners = [q2 for q2 in partners if not _loose(q2) and ("durations" in off or _same_duration(q1, q2, texts))
-                    and ("scopes" in off or _wide(texts[0], q1.clause) == _wide(texts[1], q2.clause))
-                    and ("years" in off or not _other_year(q1, q2, texts, days))]
-        if "shared values" not in off and any(agree(q1, o) for o in two.quantities if o.unit == q1.unit):
-            continue  # they give my figure too, of a slot read differently ("3.2 million marchers nationwide")
+        partners = [q2 for q2 in partners if not _loose(q2)]
+        if partners:  # (my side's scope is read once, not once per partner)
+            wide1 = "scopes" not in off and _wide(texts[0], q1.clause)
+            partners = [q2 for q2 in partners if ("durations" in off or _same_duration(q1, q2, texts))
+                        and ("scopes" in off or wide1 == _wide(texts[1], q2.clause))
+                        and ("years" in off or not _other_year(q1, q2, texts, days))]
         if q1.unit in _MONEY and "money roles" not in off:
             # sums and shares are of many things in one story (an offer, a demand, inflation, a
             # fine): compared only when both name what they are in one role, or, with no role
