@@ -308,6 +308,9 @@ ROLES = {
     "plunged": "change", "slid": "change", "declined": "change", "gained": "change", "fall": "change", "drop": "change",
     "offer": "offered", "offered": "offered", "offers": "offered", "fined": "fined", "fine": "fined",
     "ransom": "ransom", "demanded": "ransom", "inflation": "inflation",
+    "penalty": "fined", "penalties": "fined", "compensation": "compensation", "payout": "compensation",
+    "loss": "loss", "losses": "loss", "profit": "profit", "profits": "profit", "revenue": "revenue",
+    "revenues": "revenue", "turnover": "revenue",
     "depth": "depth", "deep": "depth", "height": "height", "tall": "height", "radius": "radius", "wide": "width",
     "width": "width",
 }
@@ -566,8 +569,8 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
             value, hi_raw, used, currency = got  # type: ignore[misc]
             qual, flo, fhi = _qualifier(r, i)
         j = i + used
-        if j < n and r.low[j] in ("a", "p") and j + 1 < n and r.low[j + 1] == "m" and vague is None:
-            i = j + 2  # "8 p.m.": a clock time
+        if vague is None and (m := _meridiem(r.low, j - 1)):
+            i = j + len(m.split())  # "8 p.m.", "5.45pm": a clock time
             continue
         unit, thing, scale, modifier_role, partitive = "", "", 1.0, "", False
         tok0 = r.toks[i]
@@ -594,6 +597,8 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
             k, c_num = j, r.clause[j - 1]  # (a range "between 10 and 30" ends in another clause)
             while k < n and len(np_words) < 3 and r.clause[k] == c_num and not _gap_breaks(r.gaps[k]):
                 w = r.low[k]
+                if not np_words and w in IRREGULAR_PAST and value != 1:
+                    break  # "a crew of 25 took to a lifeboat": a verb, not what is counted
                 if w in _SKIP_MODIFIERS and not np_words:
                     k += 1
                     continue
@@ -809,6 +814,8 @@ def _nearest_role(r: Reading, i: int, j: int, inside: Callable[[int], bool]) -> 
             continue  # "18 tonnes ... to bring it below its maximum landing weight": another's limit
         if role is not None and not (role == "dead" and k + 1 < len(r.low) and r.low[k + 1] == "of"):  # "dead of night"
             d = (i - k) * 2 + 1 if k < i else (k - j) * 2  # after the figure wins a tie
+            if k == i - 2 and r.low[i - 1] == "of":
+                d = 0  # "a net loss of €412 million on revenue of ...": the loss's figure
             if d < best_d:
                 best, best_d = role, d
     return best
@@ -961,7 +968,21 @@ def _event_terms(r: Reading) -> frozenset[str]:
 _ZONES = frozenset("gmt utc local uk bst cet cest est edt et pst pdt pt eet".split())
 _WEEKDAY_ABBREV = {d[:3]: d for d in WEEKDAYS} | {"tues": "tuesday", "thurs": "thursday"}
 _NOT_EVENT = frozenset(WEEKDAYS) | frozenset(MONTHS) | frozenset(PARTS_OF_DAY) | _REPORTING | frozenset(
-    "utc gmt et est edt local time day days today yesterday tomorrow earlier later week".split())
+    "utc gmt et est edt local time day days today yesterday tomorrow earlier later week am pm".split())
+
+
+_DOTTED_TIME = re.compile(r"(?:1[0-2]|0?[1-9])\.[0-5][0-9]")
+"""A clock time written with a dot ("5.45pm", "10.30 a.m."), as British outlets do."""
+
+
+def _meridiem(low: Sequence[str], i: int) -> str:
+    """"am" or "pm" written after token ``i`` ("4 p.m." as "p", "m"; "5.45pm" as "pm"), as
+    "am"/"pm" for one token and "a m"/"p m" for two; "" if none."""
+    if i + 1 < len(low) and low[i + 1] in ("am", "pm"):
+        return low[i + 1]
+    if i + 2 < len(low) and low[i + 1] in ("a", "p") and low[i + 2] == "m":
+        return f"{low[i + 1]} m"
+    return ""
 
 
 @_text_cache
@@ -985,11 +1006,10 @@ def date_mentions(text: str) -> tuple[DateMention, ...]:
             found.append((i, _WEEKDAY_ABBREV[t]))  # "Wed 14:40 \u2013 ...": a live blog's stamp
         elif t.isdigit() and len(t) == 4 and 1800 <= int(t) <= 2100:
             found.append((i, f"y{t}"))
-        elif ":" in t or (t.isdigit() and int(t) <= 12 and i + 2 < n and r.low[i + 1] in ("a", "p")
-                          and r.low[i + 2] == "m"):
-            hour, minute = t.split(":") if ":" in t else (t, "00")
+        elif ":" in t or ((t.isdigit() and int(t) <= 12 or _DOTTED_TIME.fullmatch(t)) and _meridiem(r.low, i)):
+            hour, minute = t.split(":") if ":" in t else t.split(".") if "." in t else (t, "00")
             h = int(hour)
-            if i + 2 < n and r.low[i + 1] == "p" and r.low[i + 2] == "m" and h < 12:
+            if _meridiem(r.low, i)[:1] == "p" and h < 12:
                 h += 12
             elif (":" in t and 1 <= h < 12 and not (i + 1 < n and r.low[i + 1] == "a")
                   and any(w in ("evening", "night", "tonight") or (w == "afternoon" and h < 7)
@@ -1002,7 +1022,7 @@ def date_mentions(text: str) -> tuple[DateMention, ...]:
     stamp = -1
     first_i, first_key = next(((i, k) for i, k in found if _is_time(k)), found[0])
     if first_i <= 1 and _is_time(first_key):
-        after = first_i + (3 if first_i + 2 < n and r.low[first_i + 1] in ("a", "p") and r.low[first_i + 2] == "m" else 1)
+        after = first_i + 1 + len(_meridiem(r.low, first_i).split())
         if after < n and any(ch in r.gaps[after] for ch in "\u2014\u2013-:|"):
             stamp = first_i
     clause_terms: dict[int, frozenset[str]] = {}
@@ -1021,6 +1041,8 @@ def date_mentions(text: str) -> tuple[DateMention, ...]:
 
     out = []
     for i, key in found:
+        if "-" in key and i and r.low[i - 1] in WEEKDAYS:
+            i -= 1  # "on Tuesday, May 5": the weekday's clause tells the day's event
         c = r.clause[i]
         tc = c if terms_of(c) else c + 1 if terms_of(c + 1) else c - 1 if c and terms_of(c - 1) else c
         terms = terms_of(tc)
@@ -1194,11 +1216,52 @@ def names(text: str) -> tuple[tuple[str, str], ...]:
                 verb = next((toks[k].lower() for k in range(i - 2, max(-1, i - 6), -1)
                              if _is_movement_verb(toks[k].lower())), toks[i - 2].lower())
                 before = f"{verb} {before}"
-            out.append((" ".join(toks[i : j + 1]), TITLE_SLOTS.get(before, before)))
+            slot = TITLE_SLOTS.get(before, before)
+            if before in ("", *HONORIFICS) and (role := _apposition(toks, i, j, broken, text, ends)):
+                slot = "," + TITLE_SLOTS.get(role, role)  # (marked: the "appositions" rule)
+            out.append((" ".join(toks[i : j + 1]), slot))
             i = j + 1
         else:
             i += 1
     return tuple(out)
+
+
+HONORIFICS = ("dr", "mr", "mrs", "ms", "prof", "sir", "dame")
+"""Words before a name that say nothing of its role ("Dr. Anil Mehta, the medical officer")."""
+APPOSITIVE_ROLES = TITLES | frozenset("driver skipper conductor headteacher principal".split())
+"""Role nouns an apposition may give a name ("the driver, Tobias Renner,"; "Ruth Callander, the
+standards commissioner")."""
+_POSSESSIVE_DETS = frozenset("the a an its his her their our".split())
+
+
+def _apposition(toks: Sequence[str], i: int, j: int, broken: Callable[[int], bool], text: str,
+                ends: Sequence[int]) -> str:
+    """The role noun set beside the name at tokens [i, j] by commas: "her official spokesman,
+    Nick Fairley," (the role just before, the name closed by a comma or the text's end) or
+    "Thomas Renner, the 52-year-old driver" / "Tobias Renner, 52, the driver of the train" (a
+    determiner and at most three modifiers after). "" if none."""
+    def comma(k: int) -> bool:  # a comma between token k - 1 and token k
+        return 0 < k < len(toks) and text[ends[k - 1]:ends[k] - len(toks[k])].strip() == ","
+
+    closed = j + 1 >= len(toks) or comma(j + 1)
+    if comma(i) and closed and fold(toks[i - 1]) in APPOSITIVE_ROLES and toks[i - 1].islower():
+        return fold(toks[i - 1])
+    k = j + 1
+    if not comma(k):
+        return ""
+    if k < len(toks) and toks[k].isdigit() and comma(k + 1):
+        k += 1  # "Tobias Renner, 52, the driver"
+    if k >= len(toks) or toks[k].lower() not in _POSSESSIVE_DETS:
+        return ""
+    for m in range(k + 1, min(len(toks), k + 5)):
+        w = toks[m]
+        if m > k + 1 and broken(m):
+            return ""
+        if w.islower() and fold(w) in APPOSITIVE_ROLES:
+            return fold(w)
+        if not (w.islower() or w[:1].isdigit() or w.endswith(("'s", "’s"))):
+            return ""
+    return ""
 
 
 def _is_movement_verb(w: str) -> bool:
@@ -1376,8 +1439,14 @@ class Details(NamedTuple):
     another figure elsewhere may be another moment's."""
 
 
+def _slot(before: str) -> str:
+    """The slot word of a name (``names``), its apposition mark (",driver") taken off."""
+    return before.lstrip(",")
+
+
 def _is_slot(before: str) -> bool:
     """Whether two names after this word fill one slot ("bound for X", "Archbishop X")."""
+    before = _slot(before)  # an apposition gives the slot a title would ("the driver, Tobias Renner")
     last = before.rpartition(" ")[2]
     return last.isalpha() and (last in SLOT_WORDS if " " in before else before in SLOT_WORDS or before not in NOT_NAMES)
 
@@ -1398,7 +1467,7 @@ def _details(text: str) -> Details:
             kinds |= 1 << k
     for _, before in nms:
         if _is_slot(before):
-            slots |= _bit(before)
+            slots |= _bit(_slot(before))
     roles = frozenset(ROLES[w] for w in (t.lower() for t in tokens(text)) if w in ROLES)
     return Details(tuple((q.value, q.unit, q.written) for q in qs), ds, nms, neg, units, kinds, slots,
                    frozenset((q.value, q.unit, q.role, q.rate, q.thing) for q in qs), frozenset(fold(n) for n, _ in nms),
@@ -1461,7 +1530,8 @@ def _conflicts(mine: str, theirs: str, titles_only: bool = False, days: tuple[st
 
 
 RULES = ("slots", "approximations", "updates", "date events", "event words", "negation predicates", "shared values",
-         "owners", "money roles", "slot search", "offices", "durations", "scopes", "numbered names", "years")
+         "owners", "money roles", "slot search", "offices", "durations", "scopes", "numbered names", "years",
+         "appositions")
 """The conflict rules that ``Settings.rules_off`` can switch off, one by one, for the ablation:
 figures compared by unit alone, exact values only, no updates, any two dates of a kind, any
 negation against an affirmative, dates of any shared clause word (not only an event both
@@ -1577,7 +1647,7 @@ def _compare(one: Details, two: Details, mine: str, theirs: str, titles_only: bo
     if one.kinds & two.kinds and not any(f[0] == "update" for f in found):  # (an update's dates are its anchors)
         found.extend(_date_conflicts(one.mentions, two.mentions, off, strict))
     if names_differ:
-        named = [c for c in _name_conflicts(names1, names2, mine, theirs)
+        named = [c for c in _name_conflicts(names1, names2, mine, theirs, "appositions" not in off)
                  if not strict or c[3] in TITLES or c[3].rpartition(" ")[2] in SLOT_WORDS]
         found.extend(named[:1])
     if bool(neg1) != bool(neg2):
@@ -1722,9 +1792,9 @@ def _date_conflicts(m1: Sequence[DateMention], m2: Sequence[DateMention],
 
 
 def _name_conflicts(names1: Sequence[tuple[str, str]], names2: Sequence[tuple[str, str]],
-                    mine: str, theirs: str) -> list[tuple[str, str, str, str]]:
+                    mine: str, theirs: str, appositions: bool = True) -> list[tuple[str, str, str, str]]:
     """("name", mine, theirs, slot word) for names (``names`` of mine and of theirs) that differ
-    in the same slot."""
+    in the same slot (a slot an apposition gives counts only with ``appositions``)."""
     out: list[tuple[str, str, str, str]] = []
     folded: dict[str, str] = {}
 
@@ -1740,8 +1810,9 @@ def _name_conflicts(names1: Sequence[tuple[str, str]], names2: Sequence[tuple[st
         if fold(name1) in whole(theirs):
             continue
         for name2, before2 in names2:
-            if before1 == before2 and _is_slot(before1):
+            if (_slot(before1) == _slot(before2) and _is_slot(before1)
+                    and (appositions or not (before1 + before2).startswith(","))):
                 if not any(same_name(name2, n) for n, _ in names1) and fold(name2) not in whole(mine):
-                    out.append(("name", name1, name2, before1))
+                    out.append(("name", name1, name2, _slot(before1)))
                     break
     return out

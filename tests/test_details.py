@@ -529,3 +529,32 @@ def test_demands_earlier_offers_and_delays_are_their_own_slots():
     assert [q.role for q in details.quantities("The first explosion killed 3 people.")] == ["dead"]
     assert kinds_of("About 160 ships pass through the strait each day.",
                     "The closure is delaying about 90 ships a day.") == []
+
+
+def test_dotted_clock_times_weekday_dates_appositions_and_money_roles():
+    # a clock time written with a dot, or with "pm" as one word, is a time, not a figure
+    assert [m.key for m in details.date_mentions("All services were restored at 5.45pm on Wednesday.")][0] == "17:45"
+    assert [m.key for m in details.date_mentions("The gates opened at 10.30 a.m.")] == ["10:30"]
+    assert details.quantities("All services were restored at 5.45pm on Wednesday.") == ()
+    assert kinds_of("All services were restored at 5.45pm on Wednesday.",
+                    "Full service was restored at 4:10 p.m. on Wednesday.") == ["time"]
+    assert kinds_of("The shop opens at 9am.", "The shop opens at 9 a.m.") == []
+    # "on Tuesday, May 5": the date belongs to the weekday's clause, not to the next one
+    assert kinds_of("The first passengers fell ill on Tuesday, May 5, with vomiting and diarrhea.",
+                    "The first passengers fell ill on May 4, two days after the ship sailed.") == ["date"]
+    # a role given by an apposition is the slot a title before the name would give
+    assert details.names("Thomas Renner, the 52-year-old driver, braked.") == (("Renner", "thomas"),)
+    assert details.names("The train's driver, Tobias Renner, braked.") == (("Tobias Renner", ",driver"),)
+    assert details.names("Dr. Anil Mehta, the medical officer of health, said so.") == (("Anil Mehta", ",officer"),)
+    a, b = "The train's driver, Tobias Renner, braked hard.", "The train's driver, Tomas Reiner, braked hard."
+    assert kinds_of(a, b) == ["name"]
+    assert details._compare(details.details_of(a), details.details_of(b), a, b, False,
+                            off=frozenset({"appositions"})) == []
+    assert kinds_of("Mexico, Guatemala and Honduras signed.", "Mexico, Belize and Honduras signed.") == []
+    # a verb after "a crew of 25" is not what is counted
+    assert [q.unit for q in details.quantities("The tanker's crew of 25 took to a lifeboat.")] == ["crew"]
+    assert kinds_of("The tanker's 23 crew abandoned ship.", "The tanker's crew of 25 took to a lifeboat.") == ["number"]
+    # a loss and the revenue it was made on are two slots; two losses of one quarter conflict
+    assert kinds_of("It swung to a net loss of €412 million on revenue of €6.1 billion.",
+                    "It reported a net loss of €421 million on revenue of €6.1 billion.") == ["number"]
+    assert kinds_of("It made a net loss of €412 million.", "Its revenue was €421 million.") == []
