@@ -574,7 +574,12 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
             continue
         unit, thing, scale, modifier_role, partitive = "", "", 1.0, "", False
         tok0 = r.toks[i]
-        if (tok0.endswith("%") or (j < n and r.low[j] in ("percent", "%"))
+        if j < n and r.low[j] in _AGES:
+            # "a 41-year-old runner", "a 17-year-old tanker": an age, not a count of runners
+            noun = _singular(r.low[j + 1]) if j + 1 < n and r.low[j + 1].isalpha() else ""
+            unit = thing = f"age of {THINGS.get(noun, noun)}".strip()
+            j += 2 if noun else 1
+        elif (tok0.endswith("%") or (j < n and r.low[j] in ("percent", "%"))
                 or (j + 1 < n and r.low[j] == "per" and r.low[j + 1] == "cent")):
             unit = thing = "%"
             if j < n and r.low[j] in ("percent", "%"):
@@ -685,6 +690,8 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
     return tuple(out)
 
 
+_AGES = frozenset("year-old month-old week-old day-old years-old".split())
+"""Words that make the figure before them an age ("a 52-year-old man")."""
 _EARLIER = frozenset("first initial original previous earlier opening".split())
 """Words before a figure that make it an earlier one of its kind ("its first offer of 6%")."""
 _PART_CUES = frozenset("including includes include among further additional another".split())
@@ -1602,6 +1609,11 @@ def _moved(q1: Quantity, q2: Quantity, one: Details, two: Details, days: tuple[s
     return (label1 or "?", label2 or "?") if differ else None
 
 
+_LAST_YEAR = re.compile(r"\b(?:last|previous) (?:year|season)\b|\ba year (?:ago|earlier|before)\b", re.I)
+"""A year before the story's ("Last year's race had no runners taken to hospital"): a negation
+told of it is another moment's."""
+
+
 def _other_moment(m1: Sequence[DateMention], m2: Sequence[DateMention]) -> bool:
     """Whether two texts date what they tell on different days or at different times ("the
     first sailing on Tuesday has not left" / "the first sailing on Thursday left on time")."""
@@ -1653,7 +1665,8 @@ def _compare(one: Details, two: Details, mine: str, theirs: str, titles_only: bo
     if bool(neg1) != bool(neg2):
         negs, other = (one.negations, two) if neg1 else (two.negations, one)
         other_day = "negation predicates" not in off and (_other_moment(one.mentions, two.mentions)
-                                                          or _other_day_than_published(one.mentions, two.mentions, days))
+                                                          or _other_day_than_published(one.mentions, two.mentions, days)
+                                                          or bool(_LAST_YEAR.search(mine)) != bool(_LAST_YEAR.search(theirs)))
         hit = None if other_day else next((g for g in negs if "negation predicates" in off or _affirms(g, other)), None)
         if hit is not None:
             found.append(("negation", neg1 or "(affirmative)", neg2 or "(affirmative)", " ".join(hit.predicate)))

@@ -558,3 +558,17 @@ def test_dotted_clock_times_weekday_dates_appositions_and_money_roles():
     assert kinds_of("It swung to a net loss of €412 million on revenue of €6.1 billion.",
                     "It reported a net loss of €421 million on revenue of €6.1 billion.") == ["number"]
     assert kinds_of("It made a net loss of €412 million.", "Its revenue was €421 million.") == []
+
+
+def test_ages_and_last_years_negations_are_their_own_slots():
+    # an age is no count: "a 52-year-old man died" does not say 52 died
+    assert kinds_of("A 52-year-old man died in the crash.", "Three people died in the crash.") == []
+    assert [q.unit for q in details.quantities("A 52-year-old man died.")] == ["age of person"]
+    # two ages of one thing conflict
+    assert kinds_of("The Solenne Star, a 17-year-old tanker, was carrying crude.",
+                    "The Solenne Star is a 21-year-old tanker.") == ["number"]
+    # a negation told of last year's race is not this year's
+    assert kinds_of("No runners were taken to hospital after the race.",
+                    "Five runners were taken to hospital after the race.") == ["negation"]
+    assert kinds_of("Last year, no runners were taken to hospital after the race.",
+                    "Five runners were taken to hospital after the race.") == []
