@@ -311,6 +311,7 @@ ROLES = {
     "penalty": "fined", "penalties": "fined", "compensation": "compensation", "payout": "compensation",
     "loss": "loss", "losses": "loss", "profit": "profit", "profits": "profit", "revenue": "revenue",
     "revenues": "revenue", "turnover": "revenue",
+    "carrying": "aboard", "carried": "aboard", "symptoms": "ill", "sickened": "ill",
     "depth": "depth", "deep": "depth", "height": "height", "tall": "height", "radius": "radius", "wide": "width",
     "width": "width",
 }
@@ -577,7 +578,7 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
         if j < n and r.low[j] in _AGES:
             # "a 41-year-old runner", "a 17-year-old tanker": an age, not a count of runners
             noun = _singular(r.low[j + 1]) if j + 1 < n and r.low[j + 1].isalpha() else ""
-            unit = thing = f"age of {THINGS.get(noun, noun)}".strip()
+            unit = thing = f"age of {noun}".strip()  # (a man's and a woman's ages: two people)
             j += 2 if noun else 1
         elif (tok0.endswith("%") or (j < n and r.low[j] in ("percent", "%"))
                 or (j + 1 < n and r.low[j] == "per" and r.low[j + 1] == "cent")):
@@ -957,12 +958,23 @@ _NOT_EVENT_WORDS = _REPORTING | frozenset(
 _ONGOING_TERMS = frozenset(_term(w) for w in ONGOING)
 
 
+_DETERMINERS_A = frozenset("a an the its their his her our this these those".split())
+"""Words after which a past form is an adjective before its noun ("the escaped inmates"), as
+after one of them and an ordinal ("a fourth escaped prisoner")."""
+_ORDINAL_WORDS = frozenset("first second third fourth fifth sixth".split())
+
+
 def _event_terms(r: Reading) -> frozenset[str]:
     """Terms of the event words of a text (see ``DateMention.events``)."""
     out = set()
     for k, w in enumerate(r.low):
         if w in _NOT_EVENT_WORDS or not w.isalpha() or r.toks[k][0].isupper() and k:
             continue
+        if (k and (w.endswith("ed") or w in IRREGULAR_PAST) and k + 1 < len(r.low) and r.low[k + 1].isalpha()
+                and not _gap_breaks(r.gaps[k])
+                and (r.low[k - 1] in _DETERMINERS_A or (k > 1 and r.low[k - 1] in _ORDINAL_WORDS
+                                                        and r.low[k - 2] in _DETERMINERS_A))):
+            continue  # "a fourth escaped prisoner", "the left lane": an adjective, not an event
         if ((w.endswith("ed") and len(w) > 4) or (w.endswith("ing") and len(w) > 5) or w in IRREGULAR_PAST
                 or (w[:2] in ("re", "un") and w[2:] in IRREGULAR_PAST)
                 or _singular(w) in EVENT_NOUNS or (k and r.low[k - 1] in _MODALS and len(w) > 3)):
@@ -1367,16 +1379,26 @@ def _subject_names(r: Reading, c: int) -> frozenset[str]:
     return frozenset(out)
 
 
-def _affirms(neg: Negation, theirs: Details) -> bool:
-    """Whether a text (its ``Details``) states the negated predicate with the same arguments:
-    every predicate word (or its role: "hurt" is "injured"), and half the clause's terms."""
+def _affirms(neg: Negation, theirs: Details, text: str = "") -> bool:
+    """Whether a text (its ``Details``, and the text if known) states the negated predicate with
+    the same arguments: every predicate word (or its role: "hurt" is "injured"), not only as part
+    of a name ("was not a hurricane" / "the National Hurricane Center says"), and half the
+    clause's terms."""
+    common = _common_terms(text) if text else theirs.terms
     for w in neg.predicate:
         role = ROLES.get(w)
-        if not (_term(w) in theirs.terms or (role is not None and role in theirs.roles)):
+        if not (_term(w) in common or (role is not None and role in theirs.roles)):
             return False
     if not neg.subject <= theirs.terms:
         return False  # "Leaders sign the treaty" does not contradict "Estmark did not sign"
     return not neg.terms or len(neg.terms & theirs.terms) >= 0.5 * len(neg.terms)
+
+
+@_text_cache
+def _common_terms(text: str) -> frozenset[str]:
+    """Content terms of the text's words that are not in a name (lower-case, or opening it)."""
+    toks = tokens(text)
+    return frozenset(t for k, tok in enumerate(toks) if (k == 0 or not tok[:1].isupper()) and (t := _term(tok)))
 
 
 def unnamed_source(text: str) -> str:
@@ -1663,11 +1685,12 @@ def _compare(one: Details, two: Details, mine: str, theirs: str, titles_only: bo
                  if not strict or c[3] in TITLES or c[3].rpartition(" ")[2] in SLOT_WORDS]
         found.extend(named[:1])
     if bool(neg1) != bool(neg2):
-        negs, other = (one.negations, two) if neg1 else (two.negations, one)
+        negs, other, other_text = (one.negations, two, theirs) if neg1 else (two.negations, one, mine)
         other_day = "negation predicates" not in off and (_other_moment(one.mentions, two.mentions)
                                                           or _other_day_than_published(one.mentions, two.mentions, days)
                                                           or bool(_LAST_YEAR.search(mine)) != bool(_LAST_YEAR.search(theirs)))
-        hit = None if other_day else next((g for g in negs if "negation predicates" in off or _affirms(g, other)), None)
+        hit = None if other_day else next(
+            (g for g in negs if "negation predicates" in off or _affirms(g, other, other_text)), None)
         if hit is not None:
             found.append(("negation", neg1 or "(affirmative)", neg2 or "(affirmative)", " ".join(hit.predicate)))
     return found

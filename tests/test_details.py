@@ -563,7 +563,8 @@ def test_dotted_clock_times_weekday_dates_appositions_and_money_roles():
 def test_ages_and_last_years_negations_are_their_own_slots():
     # an age is no count: "a 52-year-old man died" does not say 52 died
     assert kinds_of("A 52-year-old man died in the crash.", "Three people died in the crash.") == []
-    assert [q.unit for q in details.quantities("A 52-year-old man died.")] == ["age of person"]
+    assert [q.unit for q in details.quantities("A 52-year-old man died.")] == ["age of man"]
+    assert kinds_of("A 48-year-old woman died.", "A 71-year-old man died.") == []
     # two ages of one thing conflict
     assert kinds_of("The Solenne Star, a 17-year-old tanker, was carrying crude.",
                     "The Solenne Star is a 21-year-old tanker.") == ["number"]
@@ -572,3 +573,20 @@ def test_ages_and_last_years_negations_are_their_own_slots():
                     "Five runners were taken to hospital after the race.") == ["negation"]
     assert kinds_of("Last year, no runners were taken to hospital after the race.",
                     "Five runners were taken to hospital after the race.") == []
+
+
+def test_adjectives_names_and_who_is_aboard_are_no_events_predicates_or_counts_of_the_same():
+    # "a fourth escaped prisoner ... on Tuesday" dates the recapture, not the escape
+    assert kinds_of("Police recaptured a fourth escaped prisoner on Tuesday, a day after the breakout.",
+                    "Five prisoners escaped from the jail in the early hours of Monday.") == []
+    assert kinds_of("Five prisoners escaped from the jail on Tuesday.",
+                    "Five prisoners escaped from the jail on Monday.") == ["date"]
+    # "first" before a verb is an adverb: the event stays
+    assert kinds_of("Oil first came ashore on North Beach early on Thursday.",
+                    "The first oil came ashore near the beach on Wednesday evening.") == ["date"]
+    # a word of a name does not affirm the predicate a negation denies
+    assert kinds_of("Maren was not a hurricane when it came ashore.",
+                    "Maren came ashore near Gannet Beach, the National Hurricane Center says.") == []
+    # people aboard and people who fell ill are two slots
+    assert kinds_of("By Monday, 341 passengers had reported symptoms.",
+                    "The ship was carrying 2,790 passengers.") == []
