@@ -35,7 +35,7 @@ NUMBER_WORDS = {
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
     "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
     "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
-    "ninety": 90, "hundred": 100, "dozen": 12, "dozens": 24, "single": 1, "half": 0.5,
+    "ninety": 90, "hundred": 100, "dozen": 12, "dozens": 24, "half": 0.5,
 }
 SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "billion": 1e9, "bn": 1e9,
           "b": 1e9, "trillion": 1e12, "tn": 1e12}
@@ -312,6 +312,7 @@ ROLES = {
     "loss": "loss", "losses": "loss", "profit": "profit", "profits": "profit", "revenue": "revenue",
     "revenues": "revenue", "turnover": "revenue",
     "carrying": "aboard", "carried": "aboard", "symptoms": "ill", "sickened": "ill",
+    "caught": "caught", "swept": "caught", "trapped": "trapped", "buried": "buried",
     "depth": "depth", "deep": "depth", "height": "height", "tall": "height", "radius": "radius", "wide": "width",
     "width": "width",
 }
@@ -1396,9 +1397,11 @@ def _affirms(neg: Negation, theirs: Details, text: str = "") -> bool:
 
 @_text_cache
 def _common_terms(text: str) -> frozenset[str]:
-    """Content terms of the text's words that are not in a name (lower-case, or opening it)."""
+    """Content terms of the text's words that are not in a name (lower-case, or opening it) and
+    not an infinitive's verb ("gave Kestrel until Monday to pay" does not say it paid)."""
     toks = tokens(text)
-    return frozenset(t for k, tok in enumerate(toks) if (k == 0 or not tok[:1].isupper()) and (t := _term(tok)))
+    return frozenset(t for k, tok in enumerate(toks) if (k == 0 or not tok[:1].isupper() and toks[k - 1].lower() != "to")
+                     and (t := _term(tok)))
 
 
 def unnamed_source(text: str) -> str:
@@ -1689,6 +1692,11 @@ def _compare(one: Details, two: Details, mine: str, theirs: str, titles_only: bo
         other_day = "negation predicates" not in off and (_other_moment(one.mentions, two.mentions)
                                                           or _other_day_than_published(one.mentions, two.mentions, days)
                                                           or bool(_LAST_YEAR.search(mine)) != bool(_LAST_YEAR.search(theirs)))
+        if "negation predicates" not in off and not other_day:
+            # "all 410 staff were screened, and none has tested positive" / "20 patients have
+            # tested positive": each side counts its own people; a denial of one is not of the other
+            c1, c2 = _counted(one), _counted(two)
+            other_day = bool(c1 and c2 and not c1 & c2)
         hit = None if other_day else next(
             (g for g in negs if "negation predicates" in off or _affirms(g, other, other_text)), None)
         if hit is not None:
@@ -1699,6 +1707,12 @@ def _compare(one: Details, two: Details, mine: str, theirs: str, titles_only: bo
 @lru_cache(maxsize=4096)
 def _folded_words(text: str) -> frozenset[str]:
     return frozenset(fold(t) for t in tokens(text))
+
+
+def _counted(d: Details) -> frozenset[str]:
+    """The things a text counts (no sums, shares, measures, ages or durations)."""
+    return frozenset(q.unit for q in d.quantities if q.unit and q.unit not in _MONEY and q.unit not in MEASURE_DIMS
+                     and q.unit not in TIME_UNITS and not q.unit.startswith("age of"))
 
 
 def _loose(q: Quantity) -> bool:

@@ -590,3 +590,20 @@ def test_adjectives_names_and_who_is_aboard_are_no_events_predicates_or_counts_o
     # people aboard and people who fell ill are two slots
     assert kinds_of("By Monday, 341 passengers had reported symptoms.",
                     "The ship was carrying 2,790 passengers.") == []
+
+
+def test_infinitives_other_peoples_counts_emphatic_singles_and_who_was_caught():
+    # "gave it until Monday to pay" does not say it paid
+    assert kinds_of("Kestrel has said it will not pay the ransom the group demanded.",
+                    "The group gave Kestrel until Monday to pay the ransom it demanded.") == []
+    assert kinds_of("Kestrel has said it will not pay the ransom the group demanded.",
+                    "Kestrel will pay the ransom the group demanded.") == ["negation"]
+    # each side denies or affirms of the people it counts
+    assert kinds_of("All 410 staff have been screened, and none has tested positive for the bacterium.",
+                    "At least 20 patients have tested positive for the bacterium.") == []
+    # "a single customer" is emphasis, not a count
+    assert kinds_of("The chief executive has yet to face a single customer.",
+                    "The operator has about 9.8 million customers.") == []
+    # skiers caught by an avalanche and skiers killed are two slots
+    assert kinds_of("Nine skiers were caught by the avalanche.", "Three skiers were killed by the avalanche.") == []
+    assert kinds_of("Nine skiers were caught by the avalanche.", "Eight skiers were caught by the avalanche.") == ["number"]
