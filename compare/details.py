@@ -1026,7 +1026,8 @@ def date_mentions(text: str) -> tuple[DateMention, ...]:
             found.append((i, _WEEKDAY_ABBREV[t]))  # "Wed 14:40 \u2013 ...": a live blog's stamp
         elif t.isdigit() and len(t) == 4 and 1800 <= int(t) <= 2100:
             found.append((i, f"y{t}"))
-        elif ":" in t or ((t.isdigit() and int(t) <= 12 or _DOTTED_TIME.fullmatch(t)) and _meridiem(r.low, i)):
+        elif ":" in t or (t[:1].isdigit() and _meridiem(r.low, i)
+                          and (t.isdigit() and int(t) <= 12 or _DOTTED_TIME.fullmatch(t))):
             hour, minute = t.split(":") if ":" in t else t.split(".") if "." in t else (t, "00")
             h = int(hour)
             if _meridiem(r.low, i)[:1] == "p" and h < 12:

@@ -77,7 +77,7 @@ def test_the_real_encoder_runs_where_the_choice_says(encoder):
     assert str(next(base._load().parameters()).device).startswith(expected)
     assert base.batch_size == BATCH_SIZES[expected.partition(":")[0]]
     if available_devices() == (False, False):  # this machine: no GPU, so the CPU with CPU-sized batches
-        assert (base.device, base.batch_size) == ("cpu", 64)
+        assert (base.device, base.batch_size) == ("cpu", 16)
 
 
 def test_cpu_on_request_and_an_explicit_batch_size(encoder):
