@@ -267,6 +267,32 @@ NOT_CONFLICTS = [
     ("Two hundred people were evacuated.", "200 people were evacuated."),
     ("Forty firefighters fought the blaze.", "40 firefighters fought the blaze."),
     ("The ship struck the bridge at about 1:30 a.m.", "The ship struck the bridge at 1:28 a.m."),
+    ("The shop opens at 9am.", "The shop opens at 9 a.m."),
+    ("Mexico, Guatemala and Honduras signed.", "Mexico, Belize and Honduras signed."),
+    ("It made a net loss of €412 million.", "Its revenue was €421 million."),
+    # an age is no count: "a 52-year-old man died" does not say 52 died
+    ("A 52-year-old man died in the crash.", "Three people died in the crash."),
+    ("A 48-year-old woman died.", "A 71-year-old man died."),
+    ("Last year, no runners were taken to hospital after the race.",
+     "Five runners were taken to hospital after the race."),
+    # "a fourth escaped prisoner ... on Tuesday" dates the recapture, not the escape
+    ("Police recaptured a fourth escaped prisoner on Tuesday, a day after the breakout.",
+     "Five prisoners escaped from the jail in the early hours of Monday."),
+    # a word of a name does not affirm the predicate a negation denies
+    ("Maren was not a hurricane when it came ashore.",
+     "Maren came ashore near Gannet Beach, the National Hurricane Center says."),
+    # people aboard and people who fell ill are two slots
+    ("By Monday, 341 passengers had reported symptoms.", "The ship was carrying 2,790 passengers."),
+    # "gave it until Monday to pay" does not say it paid
+    ("Kestrel has said it will not pay the ransom the group demanded.",
+     "The group gave Kestrel until Monday to pay the ransom it demanded."),
+    # each side denies or affirms of the people it counts
+    ("All 410 staff have been screened, and none has tested positive for the bacterium.",
+     "At least 20 patients have tested positive for the bacterium."),
+    # "a single customer" is emphasis, not a count
+    ("The chief executive has yet to face a single customer.", "The operator has about 9.8 million customers."),
+    # skiers caught by an avalanche and skiers killed are two slots
+    ("Nine skiers were caught by the avalanche.", "Three skiers were killed by the avalanche."),
 ]
 CONFLICTS = [
     ("Around 40 world leaders squeezed into the pews.", "Roughly 50 heads of state and government attended.", "number"),
@@ -291,6 +317,32 @@ CONFLICTS = [
      "Elena Vasko, who declared a state of emergency on Monday, promised to rebuild.", "date"),
     ("Estmark sent a delegation to Port Savine but did not sign.", "Even Estmark signed the treaty.", "negation"),
     ("Hydro-Sarne says the Corbiere dam upstream did not fail.", "The Corbiere dam upstream failed early on.", "negation"),
+    # a clock time written with a dot, or with "pm" as one word, is a time, not a figure
+    ("All services were restored at 5.45pm on Wednesday.",
+     "Full service was restored at 4:10 p.m. on Wednesday.", "time"),
+    # "on Tuesday, May 5": the date belongs to the weekday's clause, not to the next one
+    ("The first passengers fell ill on Tuesday, May 5, with vomiting and diarrhea.",
+     "The first passengers fell ill on May 4, two days after the ship sailed.", "date"),
+    # a role given by an apposition is the slot a title before the name would give
+    ("The train's driver, Tobias Renner, braked hard.", "The train's driver, Tomas Reiner, braked hard.", "name"),
+    # a verb after "a crew of 25" is not what is counted
+    ("The tanker's 23 crew abandoned ship.", "The tanker's crew of 25 took to a lifeboat.", "number"),
+    # a loss and the revenue it was made on are two slots; two losses of one quarter conflict
+    ("It swung to a net loss of €412 million on revenue of €6.1 billion.",
+     "It reported a net loss of €421 million on revenue of €6.1 billion.", "number"),
+    # two ages of one thing conflict
+    ("The Solenne Star, a 17-year-old tanker, was carrying crude.",
+     "The Solenne Star is a 21-year-old tanker.", "number"),
+    # a negation told of last year's race is not this year's
+    ("No runners were taken to hospital after the race.",
+     "Five runners were taken to hospital after the race.", "negation"),
+    ("Five prisoners escaped from the jail on Tuesday.", "Five prisoners escaped from the jail on Monday.", "date"),
+    # "first" before a verb is an adverb: the event stays
+    ("Oil first came ashore on North Beach early on Thursday.",
+     "The first oil came ashore near the beach on Wednesday evening.", "date"),
+    ("Kestrel has said it will not pay the ransom the group demanded.",
+     "Kestrel will pay the ransom the group demanded.", "negation"),
+    ("Nine skiers were caught by the avalanche.", "Eight skiers were caught by the avalanche.", "number"),
 ]
 
 
@@ -531,79 +583,18 @@ def test_demands_earlier_offers_and_delays_are_their_own_slots():
                     "The closure is delaying about 90 ships a day.") == []
 
 
-def test_dotted_clock_times_weekday_dates_appositions_and_money_roles():
+def test_clock_times_with_a_dot_appositions_ages_and_counted_things_read_as_such():
     # a clock time written with a dot, or with "pm" as one word, is a time, not a figure
     assert [m.key for m in details.date_mentions("All services were restored at 5.45pm on Wednesday.")][0] == "17:45"
     assert [m.key for m in details.date_mentions("The gates opened at 10.30 a.m.")] == ["10:30"]
     assert details.quantities("All services were restored at 5.45pm on Wednesday.") == ()
-    assert kinds_of("All services were restored at 5.45pm on Wednesday.",
-                    "Full service was restored at 4:10 p.m. on Wednesday.") == ["time"]
-    assert kinds_of("The shop opens at 9am.", "The shop opens at 9 a.m.") == []
-    # "on Tuesday, May 5": the date belongs to the weekday's clause, not to the next one
-    assert kinds_of("The first passengers fell ill on Tuesday, May 5, with vomiting and diarrhea.",
-                    "The first passengers fell ill on May 4, two days after the ship sailed.") == ["date"]
-    # a role given by an apposition is the slot a title before the name would give
+    # a role given by an apposition is the slot a title before the name would give (rule "appositions")
     assert details.names("Thomas Renner, the 52-year-old driver, braked.") == (("Renner", "thomas"),)
     assert details.names("The train's driver, Tobias Renner, braked.") == (("Tobias Renner", ",driver"),)
     assert details.names("Dr. Anil Mehta, the medical officer of health, said so.") == (("Anil Mehta", ",officer"),)
     a, b = "The train's driver, Tobias Renner, braked hard.", "The train's driver, Tomas Reiner, braked hard."
-    assert kinds_of(a, b) == ["name"]
     assert details._compare(details.details_of(a), details.details_of(b), a, b, False,
                             off=frozenset({"appositions"})) == []
-    assert kinds_of("Mexico, Guatemala and Honduras signed.", "Mexico, Belize and Honduras signed.") == []
-    # a verb after "a crew of 25" is not what is counted
+    # a verb after "a crew of 25" is not what is counted; an age is no count
     assert [q.unit for q in details.quantities("The tanker's crew of 25 took to a lifeboat.")] == ["crew"]
-    assert kinds_of("The tanker's 23 crew abandoned ship.", "The tanker's crew of 25 took to a lifeboat.") == ["number"]
-    # a loss and the revenue it was made on are two slots; two losses of one quarter conflict
-    assert kinds_of("It swung to a net loss of €412 million on revenue of €6.1 billion.",
-                    "It reported a net loss of €421 million on revenue of €6.1 billion.") == ["number"]
-    assert kinds_of("It made a net loss of €412 million.", "Its revenue was €421 million.") == []
-
-
-def test_ages_and_last_years_negations_are_their_own_slots():
-    # an age is no count: "a 52-year-old man died" does not say 52 died
-    assert kinds_of("A 52-year-old man died in the crash.", "Three people died in the crash.") == []
     assert [q.unit for q in details.quantities("A 52-year-old man died.")] == ["age of man"]
-    assert kinds_of("A 48-year-old woman died.", "A 71-year-old man died.") == []
-    # two ages of one thing conflict
-    assert kinds_of("The Solenne Star, a 17-year-old tanker, was carrying crude.",
-                    "The Solenne Star is a 21-year-old tanker.") == ["number"]
-    # a negation told of last year's race is not this year's
-    assert kinds_of("No runners were taken to hospital after the race.",
-                    "Five runners were taken to hospital after the race.") == ["negation"]
-    assert kinds_of("Last year, no runners were taken to hospital after the race.",
-                    "Five runners were taken to hospital after the race.") == []
-
-
-def test_adjectives_names_and_who_is_aboard_are_no_events_predicates_or_counts_of_the_same():
-    # "a fourth escaped prisoner ... on Tuesday" dates the recapture, not the escape
-    assert kinds_of("Police recaptured a fourth escaped prisoner on Tuesday, a day after the breakout.",
-                    "Five prisoners escaped from the jail in the early hours of Monday.") == []
-    assert kinds_of("Five prisoners escaped from the jail on Tuesday.",
-                    "Five prisoners escaped from the jail on Monday.") == ["date"]
-    # "first" before a verb is an adverb: the event stays
-    assert kinds_of("Oil first came ashore on North Beach early on Thursday.",
-                    "The first oil came ashore near the beach on Wednesday evening.") == ["date"]
-    # a word of a name does not affirm the predicate a negation denies
-    assert kinds_of("Maren was not a hurricane when it came ashore.",
-                    "Maren came ashore near Gannet Beach, the National Hurricane Center says.") == []
-    # people aboard and people who fell ill are two slots
-    assert kinds_of("By Monday, 341 passengers had reported symptoms.",
-                    "The ship was carrying 2,790 passengers.") == []
-
-
-def test_infinitives_other_peoples_counts_emphatic_singles_and_who_was_caught():
-    # "gave it until Monday to pay" does not say it paid
-    assert kinds_of("Kestrel has said it will not pay the ransom the group demanded.",
-                    "The group gave Kestrel until Monday to pay the ransom it demanded.") == []
-    assert kinds_of("Kestrel has said it will not pay the ransom the group demanded.",
-                    "Kestrel will pay the ransom the group demanded.") == ["negation"]
-    # each side denies or affirms of the people it counts
-    assert kinds_of("All 410 staff have been screened, and none has tested positive for the bacterium.",
-                    "At least 20 patients have tested positive for the bacterium.") == []
-    # "a single customer" is emphasis, not a count
-    assert kinds_of("The chief executive has yet to face a single customer.",
-                    "The operator has about 9.8 million customers.") == []
-    # skiers caught by an avalanche and skiers killed are two slots
-    assert kinds_of("Nine skiers were caught by the avalanche.", "Three skiers were killed by the avalanche.") == []
-    assert kinds_of("Nine skiers were caught by the avalanche.", "Eight skiers were caught by the avalanche.") == ["number"]
