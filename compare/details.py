@@ -1338,6 +1338,10 @@ def negations(text: str) -> tuple[Negation, ...]:
             continue
         if i and r.low[i - 1] in _HEDGES:
             continue  # "almost never": a frequency, not a denial
+        if (i and r.low[i - 1] == "who") or (i > 1 and r.low[i - 2] == "who" and r.low[i - 1] in _BE):
+            continue  # "casual workers who are not on the rosters": which people, not a denial
+        if any(r.low[k] in ("until", "till") for k in range(i + 1, n) if r.clause[k] == r.clause[i]):
+            continue  # "customers were not told until this week": when, not whether
         c = r.clause[i]
         pred: list[str] = []
         start = i + 1
@@ -1398,10 +1402,12 @@ def _affirms(neg: Negation, theirs: Details, text: str = "") -> bool:
 
 @_text_cache
 def _common_terms(text: str) -> frozenset[str]:
-    """Content terms of the text's words that are not in a name (lower-case, or opening it) and
-    not an infinitive's verb ("gave Kestrel until Monday to pay" does not say it paid)."""
+    """Content terms of the text's words that are not in a name (lower-case, or opening it), not
+    an infinitive's verb ("gave Kestrel until Monday to pay" does not say it paid) and not what
+    "without" denies ("hotels allowed to operate without sprinklers")."""
     toks = tokens(text)
-    return frozenset(t for k, tok in enumerate(toks) if (k == 0 or not tok[:1].isupper() and toks[k - 1].lower() != "to")
+    return frozenset(t for k, tok in enumerate(toks)
+                     if (k == 0 or not tok[:1].isupper() and toks[k - 1].lower() not in ("to", "without"))
                      and (t := _term(tok)))
 
 
@@ -1635,6 +1641,8 @@ def _moved(q1: Quantity, q2: Quantity, one: Details, two: Details, days: tuple[s
     return (label1 or "?", label2 or "?") if differ else None
 
 
+_FIRST_SINCE = re.compile(r"\bfirst\b[^.;]*\bsince\b", re.I)
+"""An affirmation that is itself a denial of what came before ("its first recount since 1998")."""
 _LAST_YEAR = re.compile(r"\b(?:last|previous) (?:year|season)\b|\ba year (?:ago|earlier|before)\b", re.I)
 """A year before the story's ("Last year's race had no runners taken to hospital"): a negation
 told of it is another moment's."""
@@ -1692,7 +1700,9 @@ def _compare(one: Details, two: Details, mine: str, theirs: str, titles_only: bo
         negs, other, other_text = (one.negations, two, theirs) if neg1 else (two.negations, one, mine)
         other_day = "negation predicates" not in off and (_other_moment(one.mentions, two.mentions)
                                                           or _other_day_than_published(one.mentions, two.mentions, days)
-                                                          or bool(_LAST_YEAR.search(mine)) != bool(_LAST_YEAR.search(theirs)))
+                                                          or bool(_LAST_YEAR.search(mine)) != bool(_LAST_YEAR.search(theirs))
+                                                          # "the first strike since 2011" denies any strike in between
+                                                          or bool(_FIRST_SINCE.search(theirs if neg1 else mine)))
         if "negation predicates" not in off and not other_day:
             # "all 410 staff were screened, and none has tested positive" / "20 patients have
             # tested positive": each side counts its own people; a denial of one is not of the other

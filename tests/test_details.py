@@ -295,6 +295,16 @@ NOT_CONFLICTS = [
     ("The chief executive has yet to face a single customer.", "The operator has about 9.8 million customers."),
     # skiers caught by an avalanche and skiers killed are two slots
     ("Nine skiers were caught by the avalanche.", "Three skiers were killed by the avalanche."),
+    # "the first recount since 1998" says what "no recount since 1998" says
+    ("Port Alder has not had a recount in a mayor's race since 1998.",
+     "It is Port Alder's first recount in a mayor's race since 1998."),
+    # what "without" denies is not affirmed
+    ("The hotel had no sprinkler system.", "Campaigners attacked hotels being allowed to operate without sprinklers."),
+    # "not ... until" says when, not whether; "who are not" says which people
+    ("Kestrel says customers were not told about the breach until this week.",
+     "Kestrel has told customers about the breach."),
+    ("Casual lashers who are not on authority rosters joined the strike.",
+     "The port authority, citing its shift rosters, put the strikers at 2,600.")
 ]
 CONFLICTS = [
     ("Around 40 world leaders squeezed into the pews.", "Roughly 50 heads of state and government attended.", "number"),
@@ -345,6 +355,8 @@ CONFLICTS = [
     ("Kestrel has said it will not pay the ransom the group demanded.",
      "Kestrel will pay the ransom the group demanded.", "negation"),
     ("Nine skiers were caught by the avalanche.", "Eight skiers were caught by the avalanche.", "number"),
+    ("The hotel had no sprinkler system.", "The hotel had a sprinkler system in every room.", "negation"),
+    ("Kestrel says customers were not told about the breach.", "Kestrel has told customers about the breach.", "negation")
 ]
 
 
