@@ -1571,13 +1571,16 @@ def _conflicts(mine: str, theirs: str, titles_only: bool = False, days: tuple[st
 RULES = ("slots", "approximations", "updates", "date events", "event words", "negation predicates", "shared values",
          "owners", "money roles", "slot search", "offices", "durations", "scopes", "numbered names", "years",
          "appositions")
-"""The conflict rules that ``Settings.rules_off`` can switch off, one by one, for the ablation:
-figures compared by unit alone, exact values only, no updates, any two dates of a kind, any
-negation against an affirmative, dates of any shared clause word (not only an event both
-texts tell of), a figure in conflict even when both sides share another
-figure of its slot, figures compared whoever their clause names as holder, sums and shares
-compared without a role, and details compared only on each sentence's best match
-(``Settings.slot_slack``)."""
+"""The conflict rules that ``Settings.rules_off`` can switch off, one by one, for the ablation.
+Each off, in order: figures compared by unit alone; exact values only; no updates; any two dates
+of a kind; dates of any shared clause word (not only an event both texts tell of); any negation
+against an affirmative, on any day; a figure in conflict even when both sides share another
+figure of its slot; figures compared whoever their clause names as holder; sums and shares
+compared without a role; details compared only on each sentence's best match
+(``Settings.slot_slack``); no office pairs across outlets (``claims.office_pairs``); durations of
+two different events compared; a figure given worldwide against one given locally; "Ward 9" and
+"Ward 10" as one; figures of different years compared; no name slot from an apposition ("the
+driver, Tobias Renner")."""
 
 
 def _show(q: Quantity) -> str:
