@@ -571,8 +571,8 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
             value, hi_raw, used, currency = got  # type: ignore[misc]
             qual, flo, fhi = _qualifier(r, i)
         j = i + used
-        if vague is None and (m := _meridiem(r.low, j - 1)):
-            i = j + len(m.split())  # "8 p.m.", "5.45pm": a clock time
+        if vague is None and (used_m := _meridiem(r.low, j - 1)[1]):
+            i = j + used_m  # "8 p.m.", "5.45pm": a clock time
             continue
         unit, thing, scale, modifier_role, partitive = "", "", 1.0, "", False
         tok0 = r.toks[i]
@@ -959,7 +959,7 @@ _NOT_EVENT_WORDS = _REPORTING | frozenset(
 _ONGOING_TERMS = frozenset(_term(w) for w in ONGOING)
 
 
-_DETERMINERS_A = frozenset("a an the its their his her our this these those".split())
+_DETERMINERS_A = (_DETERMINERS - {"them"}) | {"a", "an", "this"}
 """Words after which a past form is an adjective before its noun ("the escaped inmates"), as
 after one of them and an ordinal ("a fourth escaped prisoner")."""
 _ORDINAL_WORDS = frozenset("first second third fourth fifth sixth".split())
@@ -995,14 +995,14 @@ _DOTTED_TIME = re.compile(r"(?:1[0-2]|0?[1-9])\.[0-5][0-9]")
 """A clock time written with a dot ("5.45pm", "10.30 a.m."), as British outlets do."""
 
 
-def _meridiem(low: Sequence[str], i: int) -> str:
-    """"am" or "pm" written after token ``i`` ("4 p.m." as "p", "m"; "5.45pm" as "pm"), as
-    "am"/"pm" for one token and "a m"/"p m" for two; "" if none."""
+def _meridiem(low: Sequence[str], i: int) -> tuple[str, int]:
+    """("a" or "p", tokens it takes) for "am" or "pm" written after token ``i`` ("5.45pm": one
+    token, "4 p.m.": two), or ("", 0)."""
     if i + 1 < len(low) and low[i + 1] in ("am", "pm"):
-        return low[i + 1]
+        return low[i + 1][0], 1
     if i + 2 < len(low) and low[i + 1] in ("a", "p") and low[i + 2] == "m":
-        return f"{low[i + 1]} m"
-    return ""
+        return low[i + 1], 2
+    return "", 0
 
 
 @_text_cache
@@ -1026,11 +1026,11 @@ def date_mentions(text: str) -> tuple[DateMention, ...]:
             found.append((i, _WEEKDAY_ABBREV[t]))  # "Wed 14:40 \u2013 ...": a live blog's stamp
         elif t.isdigit() and len(t) == 4 and 1800 <= int(t) <= 2100:
             found.append((i, f"y{t}"))
-        elif ":" in t or (t[:1].isdigit() and _meridiem(r.low, i)
+        elif ":" in t or (t[:1].isdigit() and _meridiem(r.low, i)[1]
                           and (t.isdigit() and int(t) <= 12 or _DOTTED_TIME.fullmatch(t))):
             hour, minute = t.split(":") if ":" in t else t.split(".") if "." in t else (t, "00")
             h = int(hour)
-            if _meridiem(r.low, i)[:1] == "p" and h < 12:
+            if _meridiem(r.low, i)[0] == "p" and h < 12:
                 h += 12
             elif (":" in t and 1 <= h < 12 and not (i + 1 < n and r.low[i + 1] == "a")
                   and any(w in ("evening", "night", "tonight") or (w == "afternoon" and h < 7)
@@ -1043,7 +1043,7 @@ def date_mentions(text: str) -> tuple[DateMention, ...]:
     stamp = -1
     first_i, first_key = next(((i, k) for i, k in found if _is_time(k)), found[0])
     if first_i <= 1 and _is_time(first_key):
-        after = first_i + 1 + len(_meridiem(r.low, first_i).split())
+        after = first_i + 1 + _meridiem(r.low, first_i)[1]
         if after < n and any(ch in r.gaps[after] for ch in "\u2014\u2013-:|"):
             stamp = first_i
     clause_terms: dict[int, frozenset[str]] = {}
@@ -1252,7 +1252,7 @@ HONORIFICS = ("dr", "mr", "mrs", "ms", "prof", "sir", "dame")
 APPOSITIVE_ROLES = TITLES | frozenset("driver skipper conductor headteacher principal".split())
 """Role nouns an apposition may give a name ("the driver, Tobias Renner,"; "Ruth Callander, the
 standards commissioner")."""
-_POSSESSIVE_DETS = frozenset("the a an its his her their our".split())
+_POSSESSIVE_DETS = (_DETERMINERS - {"them", "these", "those"}) | {"a", "an"}
 
 
 def _apposition(toks: Sequence[str], i: int, j: int, broken: Callable[[int], bool], text: str,
@@ -1385,12 +1385,12 @@ def _subject_names(r: Reading, c: int) -> frozenset[str]:
     return frozenset(out)
 
 
-def _affirms(neg: Negation, theirs: Details, text: str = "") -> bool:
-    """Whether a text (its ``Details``, and the text if known) states the negated predicate with
-    the same arguments: every predicate word (or its role: "hurt" is "injured"), not only as part
-    of a name ("was not a hurricane" / "the National Hurricane Center says"), and half the
-    clause's terms."""
-    common = _common_terms(text) if text else theirs.terms
+def _affirms(neg: Negation, theirs: Details, text: str) -> bool:
+    """Whether a text (``theirs`` its ``Details``) states the negated predicate with the same
+    arguments: every predicate word (or its role: "hurt" is "injured"), not only as part of a
+    name ("was not a hurricane" / "the National Hurricane Center says"), and half the clause's
+    terms."""
+    common = _common_terms(text)
     for w in neg.predicate:
         role = ROLES.get(w)
         if not (_term(w) in common or (role is not None and role in theirs.roles)):
@@ -1701,17 +1701,14 @@ def _compare(one: Details, two: Details, mine: str, theirs: str, titles_only: bo
         found.extend(named[:1])
     if bool(neg1) != bool(neg2):
         negs, other, other_text = (one.negations, two, theirs) if neg1 else (two.negations, one, mine)
-        other_day = "negation predicates" not in off and (_other_moment(one.mentions, two.mentions)
-                                                          or _other_day_than_published(one.mentions, two.mentions, days)
-                                                          or bool(_LAST_YEAR.search(mine)) != bool(_LAST_YEAR.search(theirs))
-                                                          # "the first strike since 2011" denies any strike in between
-                                                          or bool(_FIRST_SINCE.search(theirs if neg1 else mine)))
-        if "negation predicates" not in off and not other_day:
+        elsewhere = "negation predicates" not in off and (
+            _other_moment(one.mentions, two.mentions) or _other_day_than_published(one.mentions, two.mentions, days)
+            or bool(_LAST_YEAR.search(mine)) != bool(_LAST_YEAR.search(theirs))
+            or bool(_FIRST_SINCE.search(other_text))  # "the first strike since 2011" denies any strike in between
             # "all 410 staff were screened, and none has tested positive" / "20 patients have
             # tested positive": each side counts its own people; a denial of one is not of the other
-            c1, c2 = _counted(one), _counted(two)
-            other_day = bool(c1 and c2 and not c1 & c2)
-        hit = None if other_day else next(
+            or bool((c1 := _counted(one)) and (c2 := _counted(two)) and not c1 & c2))
+        hit = None if elsewhere else next(
             (g for g in negs if "negation predicates" in off or _affirms(g, other, other_text)), None)
         if hit is not None:
             found.append(("negation", neg1 or "(affirmative)", neg2 or "(affirmative)", " ".join(hit.predicate)))
@@ -1875,7 +1872,7 @@ def _name_conflicts(names1: Sequence[tuple[str, str]], names2: Sequence[tuple[st
             continue
         for name2, before2 in names2:
             if (_slot(before1) == _slot(before2) and _is_slot(before1)
-                    and (appositions or not (before1 + before2).startswith(","))):
+                    and (appositions or not (before1.startswith(",") or before2.startswith(",")))):
                 if not any(same_name(name2, n) for n, _ in names1) and fold(name2) not in whole(mine):
                     out.append(("name", name1, name2, _slot(before1)))
                     break
