@@ -1,7 +1,8 @@
 """Candidate units and the faiss search: pure functions, no I/O, no model.
 
-Every sentence of every outlet is a query against one index holding the units of all outlets
-at once (sentences, windows of consecutive sentences, clauses), so a claim that another
+Every sentence of every outlet is a query against the units of all outlets (sentences, windows
+of consecutive sentences, clauses; one faiss index per outlet in a small story, one for all of
+them in a large one), so a claim that another
 outlet spreads over two sentences, or buries in a clause, still finds its counterpart. Matching
 is order-free: articles do not share sentence order.
 """
@@ -161,7 +162,7 @@ def search(unit_vectors: np.ndarray, unit_articles: np.ndarray, queries: np.ndar
     unit_vectors: (n_units, d) float32, L2-normalised; unit_articles: (n_units,) article index
     of each unit; queries: (n_queries, d) vectors, or (n_queries,) integer indexes into
     unit_vectors (no copy of the query vectors is made). With ``k`` left out, each article's
-    best is found exactly: through faiss over every unit up to ``SMALL_STORY`` units, then by
+    best is found exactly: through one faiss index per article up to ``SMALL_STORY`` units, then by
     ``_best_per_article`` within ``EXACT_PAIRS`` and ``EXACT_ENTRIES``; beyond, ``k`` is
     ``DEPTH``, so cost and memory grow with n_queries * k, not with the pairs of articles."""
     n_units = len(unit_vectors)
@@ -178,6 +179,8 @@ def search(unit_vectors: np.ndarray, unit_articles: np.ndarray, queries: np.ndar
         if default_k and nq * n_units <= EXACT_PAIRS and nq * n_articles <= EXACT_ENTRIES:
             return _best_per_article(unit_vectors, unit_articles, queries, by_index, n_articles)
         return _search_distinct(unit_vectors, unit_articles, queries, by_index, n_articles, k, exact_limit)
+    if k == n_units:
+        return _best_per_article_flat(unit_vectors, unit_articles, queries, by_index, n_articles)
     index = make_index(unit_vectors, exact_limit)
     width = min(k, n_articles)
     tables = _padded(nq, width)
@@ -199,6 +202,30 @@ def search(unit_vectors: np.ndarray, unit_articles: np.ndarray, queries: np.ndar
         first[1:] = (rows[1:] != rows[:-1]) | (arts[1:] != arts[:-1])
         _fill(tables, lo, hi - lo, rows[first], ix[first], d[first], arts[first])
     return Neighbours(*tables)
+
+
+def _best_per_article_flat(unit_vectors: np.ndarray, unit_articles: np.ndarray, queries: np.ndarray, by_index: bool,
+                           n_articles: int) -> Neighbours:
+    """``search`` of a small story: one exact faiss index per article, each asked for its single
+    nearest unit, so no query ranks every unit of the story and nothing is sorted. Each index
+    holds its article's units last first, so a tie goes, as when faiss ranks all the units, to
+    the last in unit order. Rows list the articles in order; an article without units is left out."""
+    import faiss
+
+    arts = np.asarray(unit_articles)
+    block = np.ascontiguousarray(unit_vectors[queries] if by_index else queries, dtype=np.float32)
+    present = [a for a in range(n_articles) if (arts == a).any()]
+    sim, unit, art = _padded(len(block), len(present))
+    d = unit_vectors.shape[1]
+    for col, a in enumerate(present):
+        members = np.flatnonzero(arts == a)[::-1]
+        index = faiss.IndexFlatIP(d)
+        index.add(np.ascontiguousarray(unit_vectors[members], dtype=np.float32))
+        D, Ix = index.search(block, 1)
+        sim[:, col] = D[:, 0]
+        unit[:, col] = members[Ix[:, 0]]
+        art[:, col] = a
+    return Neighbours(sim, unit, art)
 
 
 def _best_per_article(unit_vectors: np.ndarray, unit_articles: np.ndarray, queries: np.ndarray, by_index: bool,

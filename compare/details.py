@@ -1651,6 +1651,16 @@ _LAST_YEAR = re.compile(r"\b(?:last|previous) (?:year|season)\b|\ba year (?:ago|
 told of it is another moment's."""
 
 
+@_text_cache
+def _first_since(text: str) -> bool:
+    return bool(_FIRST_SINCE.search(text))
+
+
+@_text_cache
+def _last_year(text: str) -> bool:
+    return bool(_LAST_YEAR.search(text))
+
+
 def _other_moment(m1: Sequence[DateMention], m2: Sequence[DateMention]) -> bool:
     """Whether two texts date what they tell on different days or at different times ("the
     first sailing on Tuesday has not left" / "the first sailing on Thursday left on time")."""
@@ -1703,8 +1713,8 @@ def _compare(one: Details, two: Details, mine: str, theirs: str, titles_only: bo
         negs, other, other_text = (one.negations, two, theirs) if neg1 else (two.negations, one, mine)
         elsewhere = "negation predicates" not in off and (
             _other_moment(one.mentions, two.mentions) or _other_day_than_published(one.mentions, two.mentions, days)
-            or bool(_LAST_YEAR.search(mine)) != bool(_LAST_YEAR.search(theirs))
-            or bool(_FIRST_SINCE.search(other_text))  # "the first strike since 2011" denies any strike in between
+            or _last_year(mine) != _last_year(theirs)
+            or _first_since(other_text)  # "the first strike since 2011" denies any strike in between
             # "all 410 staff were screened, and none has tested positive" / "20 patients have
             # tested positive": each side counts its own people; a denial of one is not of the other
             or bool((c1 := _counted(one)) and (c2 := _counted(two)) and not c1 & c2))

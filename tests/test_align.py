@@ -175,6 +175,28 @@ def test_mid_sized_search_breaks_ties_as_faiss_does_and_pads_empty_articles(monk
     np.testing.assert_allclose(small.sim, exact.sim, atol=1e-6)
 
 
+def test_small_story_search_is_each_articles_exact_best_last_of_ties():
+    """A small story is searched with one faiss index per article: every present article's
+    best unit, the brute-force argmax (a tie to the last copy in unit order, as when faiss ranks
+    every unit), articles without units left out of the rows, by vector or by unit index."""
+    rng = np.random.default_rng(5)
+    v = rng.normal(size=(120, 8)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    arts = np.r_[np.repeat([0, 2, 3], 30), np.repeat(5, 30)]  # articles 1 and 4 have no units
+    rng.shuffle(arts)
+    v[np.flatnonzero(arts == 3)[[2, 7, 11]]] = v[0]  # three copies in article 3
+    q = np.arange(0, 120, 3)
+    nb = search(v, arts, q, 6)
+    assert nb.sim.shape == (len(q), 4) and (nb.article == [0, 2, 3, 5]).all()
+    cos = v[q] @ v.T
+    for r in range(len(q)):
+        for col, a in enumerate((0, 2, 3, 5)):
+            members = np.flatnonzero(arts == a)
+            best = members[::-1][np.argmax(cos[r, members[::-1]])]  # the last of equal cosines
+            assert nb.unit[r, col] == best and abs(nb.sim[r, col] - cos[r, best]) < 1e-5
+    np.testing.assert_array_equal(search(v, arts, v[q], 6).unit, nb.unit)
+
+
 @pytest.mark.parametrize(("small_story", "exact_pairs"), [(10**6, align.EXACT_PAIRS), (100, align.EXACT_PAIRS), (100, 0)])
 def test_queries_by_unit_index_give_the_same_neighbours(monkeypatch, small_story, exact_pairs):
     """Queries given as unit indexes (no copy of their vectors) find exactly what the same
