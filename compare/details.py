@@ -1711,15 +1711,17 @@ def _compare(one: Details, two: Details, mine: str, theirs: str, titles_only: bo
         found.extend(named[:1])
     if bool(neg1) != bool(neg2):
         negs, other, other_text = (one.negations, two, theirs) if neg1 else (two.negations, one, mine)
-        elsewhere = "negation predicates" not in off and (
-            _other_moment(one.mentions, two.mentions) or _other_day_than_published(one.mentions, two.mentions, days)
-            or _last_year(mine) != _last_year(theirs)
-            or _first_since(other_text)  # "the first strike since 2011" denies any strike in between
-            # "all 410 staff were screened, and none has tested positive" / "20 patients have
-            # tested positive": each side counts its own people; a denial of one is not of the other
-            or bool((c1 := _counted(one)) and (c2 := _counted(two)) and not c1 & c2))
-        hit = None if elsewhere else next(
-            (g for g in negs if "negation predicates" in off or _affirms(g, other, other_text)), None)
+        # what the other side affirms first (most pairs affirm nothing denied: done), then
+        # whether the denial tells of another moment or of other people
+        hit = next((g for g in negs if "negation predicates" in off or _affirms(g, other, other_text)), None)
+        if hit is not None and "negation predicates" not in off and (
+                _other_moment(one.mentions, two.mentions) or _other_day_than_published(one.mentions, two.mentions, days)
+                or _last_year(mine) != _last_year(theirs)
+                or _first_since(other_text)  # "the first strike since 2011" denies any strike in between
+                # "all 410 staff were screened, and none has tested positive" / "20 patients have
+                # tested positive": each side counts its own people; a denial of one is not of the other
+                or bool((c1 := _counted(one)) and (c2 := _counted(two)) and not c1 & c2)):
+            hit = None
         if hit is not None:
             found.append(("negation", neg1 or "(affirmative)", neg2 or "(affirmative)", " ".join(hit.predicate)))
     return found
@@ -1867,6 +1869,13 @@ def _name_conflicts(names1: Sequence[tuple[str, str]], names2: Sequence[tuple[st
     """("name", mine, theirs, slot word) for names (``names`` of mine and of theirs) that differ
     in the same slot (a slot an apposition gives counts only with ``appositions``)."""
     out: list[tuple[str, str, str, str]] = []
+    # Only a name whose slot word another name of theirs follows can conflict: most pairs have
+    # none, and are done before any name is compared (difflib, below).
+    slots2 = {(_slot(b), b.startswith(",")) for _, b in names2}
+    candidates = [(n, b) for n, b in names1 if _is_slot(b) and any(
+        _slot(b) == s2 and (appositions or not (b.startswith(",") or comma2)) for s2, comma2 in slots2)]
+    if not candidates:
+        return out
     folded: dict[str, str] = {}
 
     def whole(text: str) -> str:
@@ -1875,7 +1884,7 @@ def _name_conflicts(names1: Sequence[tuple[str, str]], names2: Sequence[tuple[st
             f = folded[text] = _fold_text(text)
         return f
 
-    for name1, before1 in names1:
+    for name1, before1 in candidates:
         if any(same_name(name1, n) or fold(name1) in fold(n) or fold(n) in fold(name1) for n, _ in names2):
             continue
         if fold(name1) in whole(theirs):
