@@ -111,6 +111,8 @@ def _cluster_options() -> argparse.ArgumentParser:
     g.add_argument("--neighbours", type=_count, default=d.neighbours, metavar="K",
                    help=f"nearest articles looked at per article (default {d.neighbours})")
     g.add_argument("--linkage", choices=LINKAGES, default=d.linkage, help=f"agglomerative linkage (default {d.linkage})")
+    g.add_argument("--no-names", dest="names", action="store_false",
+                   help="merge groups of articles even if none gives a name most of the other's articles give")
     return p
 
 
@@ -118,7 +120,7 @@ def _cluster_settings(args: argparse.Namespace):
     from .cluster import ClusterSettings
 
     return ClusterSettings(threshold=args.max_distance, window_days=args.window, neighbours=args.neighbours,
-                           linkage=args.linkage)
+                           linkage=args.linkage, names=args.names)
 
 
 def _settings(args: argparse.Namespace):
@@ -536,6 +538,7 @@ def cmd_eval_clusters(args: argparse.Namespace) -> int:
     rows.append(max(naive, key=lambda r: (r.f1, r.ari)))
     if args.ablation:
         for label, s in (("- time window", replace(settings, window_days=0)),
+                         ("- names check", replace(settings, names=False)),
                          ("- lead (title only)", replace(settings, lead_sentences=0)),
                          ("single linkage", replace(settings, linkage="single")),
                          ("complete linkage", replace(settings, linkage="complete"))):

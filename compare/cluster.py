@@ -66,12 +66,15 @@ class ClusterSettings:
     window_days: int = 4
     """Most days between the earliest and latest ``published`` date in one story (0: no window).
     Articles without a date are not constrained."""
-    lead_sentences: int = 2
+    lead_sentences: int = 3
     """Sentences of the body embedded with the title."""
     version_jaccard: float = 0.5
     """Word 3-gram Jaccard similarity above which two articles by one outlet are versions."""
     linkage: str = "average"
     """The agglomerative linkage: ``average`` (default), ``complete`` or ``single``."""
+    names: bool = True
+    """Merge two groups only if a name most of one group's articles give (a place, a ship, a
+    person) appears in the other group (see ``share_names``)."""
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold < FAR:
@@ -186,7 +189,7 @@ def headline(article: Article) -> str:
     return " ".join(first.split())
 
 
-def embedding_text(article: Article, lead_sentences: int = 2) -> str:
+def embedding_text(article: Article, lead_sentences: int = 3) -> str:
     """What is embedded for clustering: the headline and the first sentences of the body
     (a body's first sentence equal to the headline, as in a title line of a .txt, is skipped)."""
     head = headline(article)
@@ -199,6 +202,86 @@ def embedding_text(article: Article, lead_sentences: int = 2) -> str:
         if len(lead) >= lead_sentences:
             break
     return " ".join([head, *lead]).strip()
+
+
+NAME_SENTENCES = 6
+"""Sentences of the body (after the headline) whose names an article is known by."""
+_WORD = re.compile(r"[A-Za-z][\w'’.-]*")
+_NOT_NAMES = frozenset(
+    """the a an this that these those in on at for of to by with from as it he she they we i his her
+    their its our monday tuesday wednesday thursday friday saturday sunday january february march april
+    may june july august september october november december jan feb mar apr jun jul aug sep sept oct
+    nov dec live updates update updated breaking exclusive opinion mr mrs ms dr but and or after before
+    when while however meanwhile under if""".split())
+
+
+def article_names(article: Article, sentences: int = NAME_SENTENCES) -> frozenset[str]:
+    """The names in an article's headline and first sentences: runs of capitalised words, lower-cased
+    ("Tarbox Ledge", "Solenne Spirit", "Maine"; "Britain's Kestrel Telecom" is "britain" and
+    "kestrel telecom"), not counting a sentence's first word, words in capitals (a tabloid's
+    headline, a dateline) or capitalised function words, days and months."""
+    texts = [headline(article)] + [article.text[s:e] for s, e in split_sentences(article.text)[:sentences]]
+    out: set[str] = set()
+    for text in texts:
+        run: list[str] = []
+        for k, m in enumerate(_WORD.finditer(text)):
+            w = m.group().rstrip(".'’")
+            possessive = w.lower().endswith(("'s", "’s"))
+            if possessive:
+                w = w[:-2]
+            name = k and w[:1].isupper() and not (w.isupper() and len(w) > 1) and w.lower() not in _NOT_NAMES
+            if name:
+                run.append(w.lower())
+            if run and (possessive or not name):
+                out.add(" ".join(run))
+                run = []
+        if run:
+            out.add(" ".join(run))
+    return frozenset(out)
+
+
+def name_parts(name: str) -> tuple[str, ...]:
+    """Every run of consecutive words of a name ("kestrel telecom": itself, "kestrel", "telecom")."""
+    words = name.split()
+    return tuple(" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words) + 1))
+
+
+@dataclass
+class NameCounts:
+    """How many articles of a group give each name, and each part of a name."""
+
+    size: int
+    names: dict[str, int]
+    parts: dict[str, int]
+
+    @classmethod
+    def of(cls, names: frozenset[str]) -> NameCounts:
+        return cls(1, dict.fromkeys(names, 1), dict.fromkeys({p for n in names for p in name_parts(n)}, 1))
+
+    def __add__(self, other: NameCounts) -> NameCounts:
+        names, parts = dict(self.names), dict(self.parts)
+        for name, c in other.names.items():
+            names[name] = names.get(name, 0) + c
+        for part, c in other.parts.items():
+            parts[part] = parts.get(part, 0) + c
+        return NameCounts(self.size + other.size, names, parts)
+
+    def gives(self, name: str) -> bool:
+        """Whether an article of the group gives this name, a longer one holding it ("kestrel" in
+        "kestrel telecom"), or a part of it."""
+        return name in self.parts or any(p in self.names for p in name_parts(name))
+
+
+def share_names(one: NameCounts, two: NameCounts) -> bool:
+    """Whether two groups of articles may be one story by their names: True when a name at least
+    half of one group's articles give (or a name holding it, or a part of it) appears in the
+    other, or when either group gives no name at all. Two oil tankers spilling crude in one week
+    ("Solenne Spirit", "Tarbox Ledge", "Wrenport" / "Solenne Star", "Halvard Strait",
+    "Greyhaven") read alike to the embedding, but neither group's own names appear in the other."""
+    if not one.names or not two.names:
+        return True
+    return (any(2 * c >= one.size and two.gives(name) for name, c in one.names.items())
+            or any(2 * c >= two.size and one.gives(name) for name, c in two.names.items()))
 
 
 def story_slug(title: str, limit: int = 60) -> str:
@@ -347,12 +430,15 @@ def _valid(members: Sequence[int], outlets: np.ndarray, days: np.ndarray, window
     return True
 
 
-def cluster_block(vectors: np.ndarray, outlets: np.ndarray, days: np.ndarray, settings: ClusterSettings) -> list[list[int]]:
+def cluster_block(vectors: np.ndarray, outlets: np.ndarray, days: np.ndarray, settings: ClusterSettings,
+                  names: Sequence[frozenset[str]] | None = None) -> list[list[int]]:
     """One block -> groups of row indices (every row in exactly one group).
 
     ``vectors``: (m, d) normalised; ``outlets``: (m,) outlet ids; ``days``: (m,) day numbers
-    (NaN unknown). Agglomerative clustering with the constraint pairs at distance FAR, its
-    dendrogram cut top-down (see the module docstring)."""
+    (NaN unknown); ``names``: (m,) each row's ``article_names`` (None: not checked).
+    Agglomerative clustering with the constraint pairs at distance FAR, its dendrogram cut
+    top-down (see the module docstring); a node whose merges below it (its own included) do
+    not all ``share_names`` is no story either."""
     from sklearn.cluster import AgglomerativeClustering
 
     m = len(vectors)
@@ -378,8 +464,14 @@ def cluster_block(vectors: np.ndarray, outlets: np.ndarray, days: np.ndarray, se
             members[node] = leaves(int(a)) + leaves(int(b))
         return members[node]
 
+    named = [True] * (2 * m - 1)  # every merge at or below the node shares names
+    counts = [NameCounts.of(names[i]) for i in range(m)] if names is not None else []
     for node in range(m, 2 * m - 1):  # children come before parents: fill bottom-up, no deep recursion
         leaves(node)
+        if names is not None:
+            a, b = (int(c) for c in children[node - m])
+            named[node] = named[a] and named[b] and share_names(counts[a], counts[b])
+            counts.append(counts[a] + counts[b])
     groups: list[list[int]] = []
     stack = [2 * m - 2]
     while stack:
@@ -388,7 +480,8 @@ def cluster_block(vectors: np.ndarray, outlets: np.ndarray, days: np.ndarray, se
             groups.append([node])
             continue
         group = members[node]
-        if heights[node - m] <= settings.threshold and _valid(group, outlets, days, settings.window_days):
+        if (heights[node - m] <= settings.threshold and named[node]
+                and _valid(group, outlets, days, settings.window_days)):
             groups.append(sorted(group))
         else:
             stack.extend(int(c) for c in children[node - m])
@@ -481,13 +574,15 @@ def cluster_articles(articles: Sequence[Article], encoder: Encoder | None = None
 
     # Cluster the kept articles only.
     kvecs, koutlets, kdays = vecs[kept], outlets[kept], days[kept]
+    knames = [article_names(arts[i]) for i in kept] if settings.names else None
     if len(dropped):
         ids, sims = neighbour_graph(kvecs, settings.neighbours)
     groups: list[list[int]] = []
     parts = blocks(ids, sims, koutlets, kdays, settings)
     for done, block in enumerate(parts, start=1):
         block = np.sort(block)
-        for g in cluster_block(kvecs[block], koutlets[block], kdays[block], settings):
+        for g in cluster_block(kvecs[block], koutlets[block], kdays[block], settings,
+                               [knames[i] for i in block] if knames is not None else None):
             groups.append([int(kept[block[i]]) for i in g])
         if block_progress and (done % 200 == 0 or done == len(parts)):
             block_progress(done, len(parts))

@@ -16,9 +16,12 @@ from compare import Article, CompareError, cluster_articles, load_story
 from compare.cluster import (
     Clustering,
     ClusterSettings,
+    NameCounts,
+    article_names,
     embedding_text,
     load_pile,
     normalise_url,
+    share_names,
     story_slug,
     write_corpus,
 )
@@ -145,6 +148,44 @@ def test_settings_are_checked_and_vectors_must_match_the_articles():
     with pytest.raises(CompareError, match="one row per article"):
         cluster_articles([art("A")], vectors=np.zeros((2, 8), dtype=np.float32))
     assert cluster_articles([], vectors=np.zeros((0, 8), dtype=np.float32)).stories == ()
+
+
+def test_an_articles_names_are_its_runs_of_capitalised_words():
+    a = Article(outlet="X", title="SHOCK: Britain's Kestrel Telecom hacked",
+                text="LONDON, May 4 (X) - Hackers took data from Kestrel Telecom on Monday. Its chief, "
+                     "Graham Lowther, said the Vesper group did it. They wrote to customers.")
+    assert article_names(a) == {"britain", "kestrel telecom", "graham lowther", "vesper"}
+    assert article_names(Article(outlet="X", text="ALL CAPS TEXT. nothing here.")) == frozenset()
+
+
+def test_groups_that_give_none_of_each_others_names_are_not_one_story():
+    """Two tankers spilling crude in one week (the bundled tanker-spill and strait-collision):
+    the embedding reads them alike, their names do not meet; a tabloid that names the company
+    differently, or a story without names, is not held apart."""
+    def group(*articles: set[str]) -> NameCounts:
+        total = NameCounts.of(frozenset(articles[0]))
+        for names in articles[1:]:
+            total = total + NameCounts.of(frozenset(names))
+        return total
+    maine = group({"solenne spirit", "tarbox ledge", "wrenport", "maine"}, {"solenne spirit", "wrenport"},
+                  {"tarbox ledge", "maine", "coast guard"})
+    strait = group({"solenne star", "halvard strait", "greyhaven"}, {"solenne star", "hanna lorentz"})
+    assert not share_names(maine, strait) and not share_names(strait, maine)
+    assert share_names(maine, group({"wrenport harbor", "lobstermen"}))  # a part of a name: "wrenport"
+    assert share_names(group({"kestrel"}), group({"kestrel telecom", "vesper"}, {"kestrel telecom"}))
+    assert share_names(maine, group(set()))  # a headline in capitals and no names: not judged
+    # with two of three articles giving "wrenport", a third that gives it makes the link
+    assert share_names(group({"wrenport"}, {"wrenport"}, {"penwick"}), group({"wrenport", "x"}))
+
+
+def test_the_names_constraint_splits_what_the_vectors_would_merge():
+    arts = [art("A", "x", text="Crude leaked off Wrenport after the Solenne Spirit hit Tarbox Ledge."),
+            art("B", "x", text="The tanker Solenne Spirit grounded on Tarbox Ledge off Wrenport."),
+            art("C", "y", text="In the Halvard Strait the Solenne Star collided with the Hanna Lorentz."),
+            art("D", "y", text="Off Greyhaven the Solenne Star and the Hanna Lorentz collided.")]
+    vectors = [vec(1, 0.05), vec(1, 0.06), vec(1, 0.07), vec(1, 0.08)]  # one story to the embedding
+    assert [len(g) for g in groups(run(arts, vectors, names=False))] == [4]
+    assert groups(run(arts, vectors)) == [{"A-x.md", "B-x.md"}, {"C-y.md", "D-y.md"}]
 
 
 def test_embedding_text_is_the_headline_and_the_lead():
