@@ -38,6 +38,8 @@ EXACT_ENTRIES = 1 << 21
 """... and while queries x articles stays under this: classification reads every entry (at
 13M, 1,000 outlets of 10 sentences, it took 34 s and 2.5 GB; 1.4M for 100 outlets of 100
 sentences)."""
+ONE_THREAD_PAIRS = 1 << 22
+"""A small story's search up to this many (query, unit) cosines runs on one thread."""
 BLOCK = 4_000_000
 """Cosines held at once (16 MB) by the exact every-outlet search."""
 DEPTH = 32
@@ -217,14 +219,22 @@ def _best_per_article_flat(unit_vectors: np.ndarray, unit_articles: np.ndarray, 
     present = [a for a in range(n_articles) if (arts == a).any()]
     sim, unit, art = _padded(len(block), len(present))
     d = unit_vectors.shape[1]
-    for col, a in enumerate(present):
-        members = np.flatnonzero(arts == a)[::-1]
-        index = faiss.IndexFlatIP(d)
-        index.add(np.ascontiguousarray(unit_vectors[members], dtype=np.float32))
-        D, Ix = index.search(block, 1)
-        sim[:, col] = D[:, 0]
-        unit[:, col] = members[Ix[:, 0]]
-        art[:, col] = a
+    # A search this small is done on one thread: faiss's threads would wait for the cores that
+    # numpy's BLAS threads still spin on after the products before it (6-12x slower on 2 cores).
+    threads = faiss.omp_get_max_threads()
+    if len(block) * len(arts) <= ONE_THREAD_PAIRS:
+        faiss.omp_set_num_threads(1)
+    try:
+        for col, a in enumerate(present):
+            members = np.flatnonzero(arts == a)[::-1]
+            index = faiss.IndexFlatIP(d)
+            index.add(np.ascontiguousarray(unit_vectors[members], dtype=np.float32))
+            D, Ix = index.search(block, 1)
+            sim[:, col] = D[:, 0]
+            unit[:, col] = members[Ix[:, 0]]
+            art[:, col] = a
+    finally:
+        faiss.omp_set_num_threads(threads)
     return Neighbours(sim, unit, art)
 
 

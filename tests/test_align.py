@@ -195,6 +195,11 @@ def test_small_story_search_is_each_articles_exact_best_last_of_ties():
             best = members[::-1][np.argmax(cos[r, members[::-1]])]  # the last of equal cosines
             assert nb.unit[r, col] == best and abs(nb.sim[r, col] - cos[r, best]) < 1e-5
     np.testing.assert_array_equal(search(v, arts, v[q], 6).unit, nb.unit)
+    import faiss
+
+    threads = faiss.omp_get_max_threads()
+    search(v, arts, q, 6)  # searched on one thread, and faiss's thread count is given back
+    assert faiss.omp_get_max_threads() == threads
 
 
 @pytest.mark.parametrize(("small_story", "exact_pairs"), [(10**6, align.EXACT_PAIRS), (100, align.EXACT_PAIRS), (100, 0)])
