@@ -9,7 +9,8 @@ is order-free: articles do not share sentence order.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,7 +40,7 @@ EXACT_ENTRIES = 1 << 21
 13M, 1,000 outlets of 10 sentences, it took 34 s and 2.5 GB; 1.4M for 100 outlets of 100
 sentences)."""
 ONE_THREAD_PAIRS = 1 << 22
-"""A small story's search up to this many (query, unit) cosines runs on one thread."""
+"""Products and searches up to this many cosines run on one thread (``one_thread``)."""
 BLOCK = 4_000_000
 """Cosines held at once (16 MB) by the exact every-outlet search."""
 DEPTH = 32
@@ -157,6 +158,33 @@ def _fill(tables: tuple[np.ndarray, np.ndarray, np.ndarray], lo: int, n_rows: in
     art[lo + rows, pos] = arts
 
 
+_BLAS: list = []  # the threadpoolctl controller, made on first use
+
+
+@contextmanager
+def one_thread(cosines: int) -> Iterator[None]:
+    """numpy's BLAS and faiss on one thread while inside, if the work is at most
+    ``ONE_THREAD_PAIRS`` cosines. On two cores a small product gains nothing from a second
+    thread, and its threads spin on the cores for a while after it returns: the model's next
+    batch (torch) or faiss's next search then waits for them (a batch of 64 sentences took 294 ms
+    after a 500 x 900 product, 214-223 ms without; a small story's search 31-61 ms against 5)."""
+    if cosines > ONE_THREAD_PAIRS:
+        yield
+        return
+    import faiss
+    from threadpoolctl import ThreadpoolController
+
+    if not _BLAS:
+        _BLAS.append(ThreadpoolController())
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        with _BLAS[0].limit(limits=1, user_api="blas"):
+            yield
+    finally:
+        faiss.omp_set_num_threads(threads)
+
+
 def search(unit_vectors: np.ndarray, unit_articles: np.ndarray, queries: np.ndarray,
            n_articles: int, k: int | None = None, exact_limit: int = EXACT_LIMIT) -> Neighbours:
     """Best unit per article for each query, among the query's ``k`` nearest units.
@@ -219,12 +247,7 @@ def _best_per_article_flat(unit_vectors: np.ndarray, unit_articles: np.ndarray, 
     present = [a for a in range(n_articles) if (arts == a).any()]
     sim, unit, art = _padded(len(block), len(present))
     d = unit_vectors.shape[1]
-    # A search this small is done on one thread: faiss's threads would wait for the cores that
-    # numpy's BLAS threads still spin on after the products before it (6-12x slower on 2 cores).
-    threads = faiss.omp_get_max_threads()
-    if len(block) * len(arts) <= ONE_THREAD_PAIRS:
-        faiss.omp_set_num_threads(1)
-    try:
+    with one_thread(len(block) * len(arts)):
         for col, a in enumerate(present):
             members = np.flatnonzero(arts == a)[::-1]
             index = faiss.IndexFlatIP(d)
@@ -233,8 +256,6 @@ def _best_per_article_flat(unit_vectors: np.ndarray, unit_articles: np.ndarray, 
             sim[:, col] = D[:, 0]
             unit[:, col] = members[Ix[:, 0]]
             art[:, col] = a
-    finally:
-        faiss.omp_set_num_threads(threads)
     return Neighbours(sim, unit, art)
 
 

@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np
 
 from . import details
-from .align import build_units, pair_background, search
+from .align import build_units, one_thread, pair_background, search
 from .claims import Evidence, classify, wire_groups
 from .corpus import check_story
 from .embed import Encoder, Progress, get_encoder
@@ -255,9 +255,10 @@ def _cascade(all_units: Sequence[Unit], n_articles: int, encoder: Encoder, progr
     base_vectors = call([u.text for u in base_units], first)
     base_articles = np.array([u.article for u in base_units], dtype=np.int64)
     win_units = [all_units[i] for i in wins]
-    keep = select_windows(base_vectors, base_articles, window_estimates(base_units, base_vectors, win_units),
-                          np.array([u.article for u in win_units], dtype=np.int64), n_articles,
-                          CASCADE_FLOOR, CASCADE_DELTA, CASCADE_TOP, CASCADE_TIE)
+    with one_thread(len(base_units) * len(all_units)):  # the windows' embedding comes next
+        keep = select_windows(base_vectors, base_articles, window_estimates(base_units, base_vectors, win_units),
+                              np.array([u.article for u in win_units], dtype=np.int64), n_articles,
+                              CASCADE_FLOOR, CASCADE_DELTA, CASCADE_TOP, CASCADE_TIE)
     chosen = [w for w, k in zip(win_units, keep.tolist(), strict=True) if k]
     win_vectors = call([u.text for u in chosen], second) if chosen else np.zeros((0, base_vectors.shape[1]), np.float32)
     if progress and not chosen:

@@ -197,9 +197,18 @@ def test_small_story_search_is_each_articles_exact_best_last_of_ties():
     np.testing.assert_array_equal(search(v, arts, v[q], 6).unit, nb.unit)
     import faiss
 
-    threads = faiss.omp_get_max_threads()
-    search(v, arts, q, 6)  # searched on one thread, and faiss's thread count is given back
-    assert faiss.omp_get_max_threads() == threads
+    from threadpoolctl import threadpool_info
+
+    def blas() -> list[int]:
+        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+    threads, blas_threads = faiss.omp_get_max_threads(), blas()
+    with align.one_thread(10):
+        assert faiss.omp_get_max_threads() == 1 and set(blas()) <= {1}
+    search(v, arts, q, 6)  # searched on one thread, and the thread counts are given back
+    assert faiss.omp_get_max_threads() == threads and blas() == blas_threads
+    with align.one_thread(align.ONE_THREAD_PAIRS + 1):  # larger work keeps every thread
+        assert faiss.omp_get_max_threads() == threads
 
 
 @pytest.mark.parametrize(("small_story", "exact_pairs"), [(10**6, align.EXACT_PAIRS), (100, align.EXACT_PAIRS), (100, 0)])
