@@ -1864,6 +1864,18 @@ def _date_conflicts(m1: Sequence[DateMention], m2: Sequence[DateMention],
     return found
 
 
+@lru_cache(maxsize=16384)
+def _slotted(names: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str, str, bool], ...]:
+    """(name, word before, slot word, apposition?) of the names that fill a slot (``_is_slot``)."""
+    return tuple((n, b, _slot(b), b.startswith(",")) for n, b in names if _is_slot(b))
+
+
+@lru_cache(maxsize=16384)
+def _slot_words(names: tuple[tuple[str, str], ...]) -> frozenset[tuple[str, bool]]:
+    """(slot word, apposition?) of every name (``names``)."""
+    return frozenset((_slot(b), b.startswith(",")) for _, b in names)
+
+
 def _name_conflicts(names1: Sequence[tuple[str, str]], names2: Sequence[tuple[str, str]],
                     mine: str, theirs: str, appositions: bool = True) -> list[tuple[str, str, str, str]]:
     """("name", mine, theirs, slot word) for names (``names`` of mine and of theirs) that differ
@@ -1871,9 +1883,12 @@ def _name_conflicts(names1: Sequence[tuple[str, str]], names2: Sequence[tuple[st
     out: list[tuple[str, str, str, str]] = []
     # Only a name whose slot word another name of theirs follows can conflict: most pairs have
     # none, and are done before any name is compared (difflib, below).
-    slots2 = {(_slot(b), b.startswith(",")) for _, b in names2}
-    candidates = [(n, b) for n, b in names1 if _is_slot(b) and any(
-        _slot(b) == s2 and (appositions or not (b.startswith(",") or comma2)) for s2, comma2 in slots2)]
+    slots2 = _slot_words(tuple(names2))
+    if appositions:
+        words2 = {w for w, _ in slots2}
+        candidates = [(n, b) for n, b, w, _ in _slotted(tuple(names1)) if w in words2]
+    else:  # an apposition's slot ("the driver, X") fills none
+        candidates = [(n, b) for n, b, w, comma in _slotted(tuple(names1)) if not comma and (w, False) in slots2]
     if not candidates:
         return out
     folded: dict[str, str] = {}
