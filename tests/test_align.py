@@ -196,7 +196,6 @@ def test_small_story_search_is_each_articles_exact_best_last_of_ties():
             assert nb.unit[r, col] == best and abs(nb.sim[r, col] - cos[r, best]) < 1e-5
     np.testing.assert_array_equal(search(v, arts, v[q], 6).unit, nb.unit)
     import faiss
-
     from threadpoolctl import threadpool_info
 
     def blas() -> list[int]:
