@@ -8,7 +8,8 @@ The steps, each a pure function below:
    of versions the latest is kept (by ``published``, else the longer text) and the others are
    recorded against it; only the kept one is clustered.
 2. **Embeddings** of the title and the lead (the first ``lead_sentences`` sentences), from the
-   same encoder and disk cache as the comparison engine.
+   same encoder and disk cache as the comparison engine; and each article's names (runs of
+   capitalised words in the headline and first ``NAME_SENTENCES`` sentences, ``article_names``).
 3. **Neighbour graph.** Each article's ``neighbours`` nearest articles by cosine (exact inner
    product on normalised vectors, ``faiss.IndexFlatIP``). An edge is kept when its cosine is at
    least ``1 - threshold`` and it breaks no constraint: not the same outlet, and at most
@@ -19,8 +20,11 @@ The steps, each a pure function below:
    cosine distances, with the constraint pairs set to the largest distance (2). The dendrogram
    is cut top-down: a node is a story when its merge distance is at most ``threshold`` and its
    members break no constraint (no outlet twice, the dates within the window, at most
-   ``MAX_OUTLETS``); otherwise its two children are looked at in turn. So two articles by one
-   outlet are never one story's two outlets, whatever the embeddings say.
+   ``MAX_OUTLETS``, and every merge below it joining groups that share a name: ``share_names``);
+   otherwise its two children are looked at in turn. So two articles by one outlet are never
+   one story's two outlets, whatever the embeddings say, and two tankers spilling oil in one
+   week, whose headlines and leads read alike, stay two stories when none of one's names (the
+   ship, the ledge, the town) is in the other.
 5. **Stories** of two or more articles, each named from the headline of its most central member
    (the highest mean cosine to the others), slugified and made unique; the rest are singletons,
    listed, never dropped.
