@@ -469,13 +469,18 @@ def cluster_block(vectors: np.ndarray, outlets: np.ndarray, days: np.ndarray, se
         return members[node]
 
     named = [True] * (2 * m - 1)  # every merge at or below the node shares names
-    counts = [NameCounts.of(names[i]) for i in range(m)] if names is not None else []
+    counts: list[NameCounts | None] = [NameCounts.of(names[i]) for i in range(m)] if names is not None else []
     for node in range(m, 2 * m - 1):  # children come before parents: fill bottom-up, no deep recursion
         leaves(node)
         if names is not None:
             a, b = (int(c) for c in children[node - m])
-            named[node] = named[a] and named[b] and share_names(counts[a], counts[b])
-            counts.append(counts[a] + counts[b])
+            ca, cb = counts[a], counts[b]
+            if ca is None or cb is None or ca.size + cb.size > MAX_OUTLETS:
+                named[node] = False  # no story anyway (_valid): its names are not counted, so the
+                counts.append(None)  # work stays bounded in a large block
+            else:
+                named[node] = named[a] and named[b] and share_names(ca, cb)
+                counts.append(ca + cb)
     groups: list[list[int]] = []
     stack = [2 * m - 2]
     while stack:
