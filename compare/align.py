@@ -9,6 +9,7 @@ is order-free: articles do not share sentence order.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -158,7 +159,20 @@ def _fill(tables: tuple[np.ndarray, np.ndarray, np.ndarray], lo: int, n_rows: in
     art[lo + rows, pos] = arts
 
 
-_BLAS: list = []  # the threadpoolctl controller, made on first use
+_BLAS_LOCK = threading.Lock()
+_BLAS: list = [0, [], None]  # callers inside; (library, thread count) pairs to give back; the libraries
+
+
+def _process_blas() -> list:
+    """threadpoolctl's controllers of the BLAS libraries whose thread count is the process's
+    (pthreads: numpy's OpenBLAS). One built on OpenMP (faiss's own OpenBLAS) counts per thread,
+    and follows the calling thread's OpenMP setting instead."""
+    if _BLAS[2] is None:  # (numpy's BLAS is loaded with numpy, before this module)
+        from threadpoolctl import ThreadpoolController
+
+        _BLAS[2] = [lib for lib in ThreadpoolController().lib_controllers
+                    if lib.info()["user_api"] == "blas" and lib.info().get("threading_layer") != "openmp"]
+    return _BLAS[2]
 
 
 @contextmanager
@@ -167,22 +181,36 @@ def one_thread(cosines: int) -> Iterator[None]:
     ``ONE_THREAD_PAIRS`` cosines. On two cores a small product gains nothing from a second
     thread, and its threads spin on the cores for a while after it returns: the model's next
     batch (torch) or faiss's next search then waits for them (a batch of 64 sentences took 294 ms
-    after a 500 x 900 product, 214-223 ms without; a small story's search 31-61 ms against 5)."""
+    after a 500 x 900 product, 214-223 ms without; a small story's search 31-61 ms against 5).
+
+    faiss's thread count (OpenMP) is the calling thread's own: it is set and given back here.
+    numpy's BLAS's (pthreads OpenBLAS) is the process's: the first caller in sets it to one and
+    the last one out gives it back, whatever order several threads (the dashboard's sessions)
+    leave in; while any is inside, other threads' products run on one thread too. (Measured on
+    the 20-outlet bench story: 1.77 s a cold run with the limit, 1.86 s without.)"""
     if cosines > ONE_THREAD_PAIRS:
         yield
         return
     import faiss
-    from threadpoolctl import ThreadpoolController
 
-    if not _BLAS:
-        _BLAS.append(ThreadpoolController())
     threads = faiss.omp_get_max_threads()
+    with _BLAS_LOCK:
+        if _BLAS[0] == 0:
+            _BLAS[1] = [(lib, lib.num_threads) for lib in _process_blas()]
+            for lib, _ in _BLAS[1]:
+                lib.set_num_threads(1)
+        _BLAS[0] += 1
     faiss.omp_set_num_threads(1)
     try:
-        with _BLAS[0].limit(limits=1, user_api="blas"):
-            yield
+        yield
     finally:
         faiss.omp_set_num_threads(threads)
+        with _BLAS_LOCK:
+            _BLAS[0] -= 1
+            if _BLAS[0] == 0:
+                for lib, n in _BLAS[1]:
+                    lib.set_num_threads(n)
+                _BLAS[1] = []
 
 
 def search(unit_vectors: np.ndarray, unit_articles: np.ndarray, queries: np.ndarray,
@@ -209,7 +237,7 @@ def search(unit_vectors: np.ndarray, unit_articles: np.ndarray, queries: np.ndar
         if default_k and nq * n_units <= EXACT_PAIRS and nq * n_articles <= EXACT_ENTRIES:
             return _best_per_article(unit_vectors, unit_articles, queries, by_index, n_articles)
         return _search_distinct(unit_vectors, unit_articles, queries, by_index, n_articles, k, exact_limit)
-    if k == n_units:
+    if k == n_units <= SMALL_STORY:
         return _best_per_article_flat(unit_vectors, unit_articles, queries, by_index, n_articles)
     index = make_index(unit_vectors, exact_limit)
     width = min(k, n_articles)
@@ -238,23 +266,28 @@ def _best_per_article_flat(unit_vectors: np.ndarray, unit_articles: np.ndarray, 
                            n_articles: int) -> Neighbours:
     """``search`` of a small story: one exact faiss index per article, each asked for its single
     nearest unit, so no query ranks every unit of the story and nothing is sorted. Each index
-    holds its article's units last first, so a tie goes, as when faiss ranks all the units, to
-    the last in unit order. Rows list the articles in order; an article without units is left out."""
+    holds its article's distinct vectors once, each standing for its last copy in unit order,
+    so copies tie as when faiss ranks all the units: to the last (a k=1 search alone would
+    pick whichever copy the arithmetic favours). Columns list the articles with units in
+    order, then padding, as many as ``search`` gives."""
     import faiss
 
     arts = np.asarray(unit_articles)
     block = np.ascontiguousarray(unit_vectors[queries] if by_index else queries, dtype=np.float32)
     present = [a for a in range(n_articles) if (arts == a).any()]
-    sim, unit, art = _padded(len(block), len(present))
+    sim, unit, art = _padded(len(block), min(len(arts), n_articles))
     d = unit_vectors.shape[1]
     with one_thread(len(block) * len(arts)):
         for col, a in enumerate(present):
-            members = np.flatnonzero(arts == a)[::-1]
+            members = np.flatnonzero(arts == a)
+            first, inverse = distinct_rows(unit_vectors[members])
+            last = np.empty(len(first), dtype=np.int64)
+            last[inverse] = members  # in unit order: the last copy's index is written last
             index = faiss.IndexFlatIP(d)
-            index.add(np.ascontiguousarray(unit_vectors[members], dtype=np.float32))
+            index.add(np.ascontiguousarray(unit_vectors[members[first]], dtype=np.float32))
             D, Ix = index.search(block, 1)
             sim[:, col] = D[:, 0]
-            unit[:, col] = members[Ix[:, 0]]
+            unit[:, col] = last[Ix[:, 0]]
             art[:, col] = a
     return Neighbours(sim, unit, art)
 

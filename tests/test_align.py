@@ -177,37 +177,80 @@ def test_mid_sized_search_breaks_ties_as_faiss_does_and_pads_empty_articles(monk
 
 def test_small_story_search_is_each_articles_exact_best_last_of_ties():
     """A small story is searched with one faiss index per article: every present article's
-    best unit, the brute-force argmax (a tie to the last copy in unit order, as when faiss ranks
-    every unit), articles without units left out of the rows, by vector or by unit index."""
+    best unit, the brute-force argmax, copies of a vector tying to the last copy in unit order
+    (as when faiss ranks every unit), the articles without units after the others as padding,
+    by vector or by unit index. Real sizes: 384 dimensions, hundreds of queries, copies apart."""
     rng = np.random.default_rng(5)
-    v = rng.normal(size=(120, 8)).astype(np.float32)
+    v = rng.normal(size=(900, 384)).astype(np.float32)
     v /= np.linalg.norm(v, axis=1, keepdims=True)
-    arts = np.r_[np.repeat([0, 2, 3], 30), np.repeat(5, 30)]  # articles 1 and 4 have no units
+    arts = np.r_[np.repeat([0, 2, 3], 200), np.repeat(5, 300)]  # articles 1 and 4 have no units
     rng.shuffle(arts)
-    v[np.flatnonzero(arts == 3)[[2, 7, 11]]] = v[0]  # three copies in article 3
-    q = np.arange(0, 120, 3)
+    for a in (0, 3, 5):  # copies within an article, far apart, of its own units and of others'
+        where = np.flatnonzero(arts == a)
+        for src in rng.choice(900, size=25, replace=False):
+            v[rng.choice(where, size=3, replace=False)] = v[src]
+    q = np.arange(0, 900, 2)
     nb = search(v, arts, q, 6)
-    assert nb.sim.shape == (len(q), 4) and (nb.article == [0, 2, 3, 5]).all()
-    cos = v[q] @ v.T
+    assert nb.sim.shape == (len(q), 6)
+    assert (nb.article[:, :4] == [0, 2, 3, 5]).all() and (nb.article[:, 4:] == -1).all()
+    assert (nb.unit[:, 4:] == -1).all() and np.isneginf(nb.sim[:, 4:]).all()
+    cos = v[q].astype(np.float64) @ v.T.astype(np.float64)
     for r in range(len(q)):
         for col, a in enumerate((0, 2, 3, 5)):
             members = np.flatnonzero(arts == a)
-            best = members[::-1][np.argmax(cos[r, members[::-1]])]  # the last of equal cosines
-            assert nb.unit[r, col] == best and abs(nb.sim[r, col] - cos[r, best]) < 1e-5
+            top = cos[r, members].max()
+            got = nb.unit[r, col]
+            assert arts[got] == a and abs(cos[r, got] - top) < 1e-5 and abs(nb.sim[r, col] - top) < 1e-5
+            copies = members[(v[members] == v[got]).all(axis=1)]
+            assert got == copies.max()  # the last copy, wherever the copies sit
     np.testing.assert_array_equal(search(v, arts, v[q], 6).unit, nb.unit)
+
+
+def test_one_thread_gives_every_thread_count_back_whatever_happens():
+    """one_thread limits faiss (per calling thread) and BLAS (per process) for small work only,
+    and gives them back after an exception, when nested, and when two threads leave in the
+    opposite order to the one they came in (two dashboard sessions)."""
+    import threading
+
     import faiss
     from threadpoolctl import threadpool_info
 
-    def blas() -> list[int]:
-        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+    def blas() -> list[int]:  # the process's BLAS (numpy's; one built on OpenMP counts per thread)
+        return [lib["num_threads"] for lib in threadpool_info()
+                if lib["user_api"] == "blas" and lib.get("threading_layer") != "openmp"]
 
     threads, blas_threads = faiss.omp_get_max_threads(), blas()
+    assert blas_threads  # numpy's BLAS is seen
     with align.one_thread(10):
         assert faiss.omp_get_max_threads() == 1 and set(blas()) <= {1}
-    search(v, arts, q, 6)  # searched on one thread, and the thread counts are given back
+        with align.one_thread(10):
+            assert set(blas()) <= {1}
+        assert set(blas()) <= {1} and faiss.omp_get_max_threads() == 1  # the outer one still holds
+    assert faiss.omp_get_max_threads() == threads and blas() == blas_threads
+    with pytest.raises(RuntimeError), align.one_thread(10):
+        raise RuntimeError("inside")
     assert faiss.omp_get_max_threads() == threads and blas() == blas_threads
     with align.one_thread(align.ONE_THREAD_PAIRS + 1):  # larger work keeps every thread
-        assert faiss.omp_get_max_threads() == threads
+        assert faiss.omp_get_max_threads() == threads and blas() == blas_threads
+    a_in, b_in, a_out, b_out = (threading.Event() for _ in range(4))
+    inside: list[int] = []
+
+    def session(enter: threading.Event, wait: threading.Event, done: threading.Event) -> None:
+        with align.one_thread(10):
+            enter.set()
+            wait.wait(10)
+            inside.append(align._BLAS[0])  # (OpenBLAS may report another thread's setting: not read here)
+        done.set()
+
+    first = threading.Thread(target=session, args=(a_in, b_in, a_out))
+    second = threading.Thread(target=session, args=(b_in, a_out, b_out))
+    first.start()
+    a_in.wait(10)
+    second.start()  # B comes in after A, A leaves first, then B
+    first.join(10)
+    second.join(10)
+    assert b_out.is_set() and inside == [2, 1] and align._BLAS[0] == 0
+    assert blas() == blas_threads  # the last one out gave BLAS back
 
 
 @pytest.mark.parametrize(("small_story", "exact_pairs"), [(10**6, align.EXACT_PAIRS), (100, align.EXACT_PAIRS), (100, 0)])

@@ -156,6 +156,13 @@ def test_an_articles_names_are_its_runs_of_capitalised_words():
                      "Graham Lowther, said the Vesper group did it. They wrote to customers.")
     assert article_names(a) == {"britain", "kestrel telecom", "graham lowther", "vesper"}
     assert article_names(Article(outlet="X", text="ALL CAPS TEXT. nothing here.")) == frozenset()
+    # a sentence's first word only in a longer run; accents and spelling variants folded as the
+    # comparison folds names; a capital with an accent starts a name too
+    b = Article(outlet="X", title="Floods in Łódź", text="Kestrel Telecom said so. Kiev and Zürich agreed.")
+    assert article_names(b) == {"łodz", "kestrel telecom", "zurich"}
+    assert article_names(Article(outlet="X", text="Officials met in Kyiv.")) == {"kyiv"}
+    assert article_names(Article(outlet="X", text="Встреча прошла в Киеве.")) == {"киеве"}  # Cyrillic capitals read
+    assert article_names(Article(outlet="X", text="官员们在基辅会面。")) == frozenset()  # no capitals: not judged
 
 
 def test_groups_that_give_none_of_each_others_names_are_not_one_story():
@@ -176,6 +183,29 @@ def test_groups_that_give_none_of_each_others_names_are_not_one_story():
     assert share_names(maine, group(set()))  # a headline in capitals and no names: not judged
     # with two of three articles giving "wrenport", a third that gives it makes the link
     assert share_names(group({"wrenport"}, {"wrenport"}, {"penwick"}), group({"wrenport", "x"}))
+
+
+def test_a_wrong_pair_low_in_the_tree_does_not_leave_its_stories_in_pieces():
+    """The closest pairs by vector are the wrong ones (one article of each tanker story): the
+    names reject them at the cut, and the group is clustered again with name-disjoint pairs kept
+    apart, so both stories are still found, whatever the order of the pile."""
+    arts = [art("P", "x", text="Crude leaked off Wrenport after the Solenne Spirit hit Tarbox Ledge."),
+            art("Q", "y", text="In the Halvard Strait the Solenne Star collided with the Hanna Lorentz."),
+            art("R", "x", text="The tanker Solenne Spirit grounded on Tarbox Ledge off Wrenport."),
+            art("S", "y", text="Off Greyhaven the Solenne Star and the Hanna Lorentz collided.")]
+    vectors = [vec(1, 0.05, 0, 0), vec(1, 0.05, 0.01, 0), vec(1, 0.25, 0, 0), vec(1, 0.25, 0.01, 0)]
+    want = [{"P-x.md", "R-x.md"}, {"Q-y.md", "S-y.md"}]
+    assert groups(run(arts, vectors)) == want
+    assert groups(run(arts[::-1], vectors[::-1])) == want
+    assert [len(g) for g in groups(run(arts, vectors, names=False))] == [4]
+
+
+def test_cli_no_names_reaches_the_clustering_settings():
+    from compare.cli import _cluster_settings, build_parser
+
+    parser = build_parser()
+    assert _cluster_settings(parser.parse_args(["cluster", "pile", "--into", "out"])).names is True
+    assert _cluster_settings(parser.parse_args(["cluster", "pile", "--into", "out", "--no-names"])).names is False
 
 
 def test_the_names_constraint_splits_what_the_vectors_would_merge():

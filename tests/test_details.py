@@ -618,3 +618,20 @@ def test_clock_times_with_a_dot_appositions_ages_and_counted_things_read_as_such
     # a verb after "a crew of 25" is not what is counted; an age is no count
     assert [q.unit for q in details.quantities("The tanker's crew of 25 took to a lifeboat.")] == ["crew"]
     assert [q.unit for q in details.quantities("A 52-year-old man died.")] == ["age of man"]
+
+
+def test_switched_off_negation_predicates_let_any_denial_meet_any_affirmation():
+    """The ablation's 'negation predicates' row: off, a denial conflicts with a matched
+    sentence that affirms something else; on, only with one that affirms what it denies. And
+    a denial told of last year, which the rule sets apart, conflicts again when it is off."""
+    def negations(one: str, two: str, off: frozenset[str]) -> list:
+        d1, d2 = details.details_of(one), details.details_of(two)
+        return [c for c in details._compare(d1, d2, one, two, False, off=off) if c[0] == "negation"]
+
+    other = ("No one was hurt in the fire, the brigade said.", "The fire destroyed the warehouse on Monday.")
+    same = ("No one was hurt in the fire, the brigade said.", "Two firefighters were hurt in the fire.")
+    last_year = ("Last year's race had no runners taken to hospital.", "Twelve runners were taken to hospital.")
+    off = frozenset({"negation predicates"})
+    assert not negations(*other, frozenset()) and negations(*other, off)
+    assert negations(*same, frozenset()) and negations(*same, off)
+    assert not negations(*last_year, frozenset()) and negations(*last_year, off)
