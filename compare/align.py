@@ -159,20 +159,44 @@ def _fill(tables: tuple[np.ndarray, np.ndarray, np.ndarray], lo: int, n_rows: in
     art[lo + rows, pos] = arts
 
 
-_BLAS_LOCK = threading.Lock()
-_BLAS: list = [0, [], None]  # callers inside; (library, thread count) pairs to give back; the libraries
+class _BlasLimit:
+    """The process's BLAS thread limit: how many callers are inside ``one_thread``, and the
+    thread counts to give back when the last one leaves."""
 
+    lock = threading.Lock()
+    inside = 0
+    saved: list = []  # (threadpoolctl library controller, its thread count)
+    libraries: list | None = None
 
-def _process_blas() -> list:
-    """threadpoolctl's controllers of the BLAS libraries whose thread count is the process's
-    (pthreads: numpy's OpenBLAS). One built on OpenMP (faiss's own OpenBLAS) counts per thread,
-    and follows the calling thread's OpenMP setting instead."""
-    if _BLAS[2] is None:  # (numpy's BLAS is loaded with numpy, before this module)
-        from threadpoolctl import ThreadpoolController
+    @classmethod
+    def process_blas(cls) -> list:
+        """threadpoolctl's controllers of the BLAS libraries whose thread count is the process's
+        (pthreads: numpy's OpenBLAS). One built on OpenMP (faiss's own OpenBLAS) counts per
+        thread, and follows the calling thread's OpenMP setting instead."""
+        if cls.libraries is None:  # (numpy's BLAS is loaded with numpy, before this module)
+            from threadpoolctl import ThreadpoolController
 
-        _BLAS[2] = [lib for lib in ThreadpoolController().lib_controllers
-                    if lib.info()["user_api"] == "blas" and lib.info().get("threading_layer") != "openmp"]
-    return _BLAS[2]
+            cls.libraries = [lib for lib in ThreadpoolController().lib_controllers
+                             if lib.info()["user_api"] == "blas" and lib.info().get("threading_layer") != "openmp"]
+        return cls.libraries
+
+    @classmethod
+    def enter(cls) -> None:
+        with cls.lock:
+            if cls.inside == 0:
+                cls.saved = [(lib, lib.num_threads) for lib in cls.process_blas()]
+                for lib, _ in cls.saved:
+                    lib.set_num_threads(1)
+            cls.inside += 1
+
+    @classmethod
+    def leave(cls) -> None:
+        with cls.lock:
+            cls.inside -= 1
+            if cls.inside == 0:
+                for lib, n in cls.saved:
+                    lib.set_num_threads(n)
+                cls.saved = []
 
 
 @contextmanager
@@ -194,23 +218,13 @@ def one_thread(cosines: int) -> Iterator[None]:
     import faiss
 
     threads = faiss.omp_get_max_threads()
-    with _BLAS_LOCK:
-        if _BLAS[0] == 0:
-            _BLAS[1] = [(lib, lib.num_threads) for lib in _process_blas()]
-            for lib, _ in _BLAS[1]:
-                lib.set_num_threads(1)
-        _BLAS[0] += 1
+    _BlasLimit.enter()
     faiss.omp_set_num_threads(1)
     try:
         yield
     finally:
         faiss.omp_set_num_threads(threads)
-        with _BLAS_LOCK:
-            _BLAS[0] -= 1
-            if _BLAS[0] == 0:
-                for lib, n in _BLAS[1]:
-                    lib.set_num_threads(n)
-                _BLAS[1] = []
+        _BlasLimit.leave()
 
 
 def search(unit_vectors: np.ndarray, unit_articles: np.ndarray, queries: np.ndarray,
@@ -274,12 +288,12 @@ def _best_per_article_flat(unit_vectors: np.ndarray, unit_articles: np.ndarray, 
 
     arts = np.asarray(unit_articles)
     block = np.ascontiguousarray(unit_vectors[queries] if by_index else queries, dtype=np.float32)
-    present = [a for a in range(n_articles) if (arts == a).any()]
     sim, unit, art = _padded(len(block), min(len(arts), n_articles))
     d = unit_vectors.shape[1]
+    order = np.argsort(arts, kind="stable")  # each article's units, in unit order
+    present, starts = np.unique(arts[order], return_index=True)
     with one_thread(len(block) * len(arts)):
-        for col, a in enumerate(present):
-            members = np.flatnonzero(arts == a)
+        for col, (a, members) in enumerate(zip(present.tolist(), np.split(order, starts[1:]), strict=True)):
             first, inverse = distinct_rows(unit_vectors[members])
             last = np.empty(len(first), dtype=np.int64)
             last[inverse] = members  # in unit order: the last copy's index is written last

@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 
 from .corpus import MAX_OUTLETS, swap_folder
-from .details import fold
+from .details import NOT_NAMES, fold
 from .embed import Encoder, Progress
 from .segment import split_sentences
 from .types import Article, CompareError, slugify
@@ -212,12 +212,9 @@ def embedding_text(article: Article, lead_sentences: int = 3) -> str:
 NAME_SENTENCES = 6
 """Sentences of the body (after the headline) whose names an article is known by."""
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*")
-_NOT_NAMES = frozenset(
-    """the a an this that these those in on at for of to by with from as it he she they we i his her
-    their its our monday tuesday wednesday thursday friday saturday sunday january february march april
-    may june july august september october november december jan feb mar apr jun jul aug sep sept oct
-    nov dec live updates update updated breaking exclusive opinion mr mrs ms dr but and or after before
-    when while however meanwhile under if""".split())
+_NOT_NAMES = NOT_NAMES | frozenset(
+    "jan feb mar apr jun jul aug sep sept oct nov dec live updates update updated breaking exclusive opinion".split())
+"""The comparison's words that open no name, and a headline's labels and month abbreviations."""
 
 
 def article_names(article: Article, sentences: int = NAME_SENTENCES) -> frozenset[str]:
@@ -236,13 +233,13 @@ def article_names(article: Article, sentences: int = NAME_SENTENCES) -> frozense
             possessive = w.lower().endswith(("'s", "’s"))
             if possessive:
                 w = w[:-2]
-            name = (w[:1].isupper() and not (w.isupper() and len(w) > 1)
-                    and w.lower() not in _NOT_NAMES and fold(w) not in _NOT_NAMES)
+            folded = fold(w)
+            name = w[:1].isupper() and not (w.isupper() and len(w) > 1) and folded not in _NOT_NAMES
             if name:
                 if run is None:
                     run = []
                     runs.append((run, k == 0))
-                run.append(fold(w))
+                run.append(folded)
             if possessive or not name:
                 run = None
     return frozenset(" ".join(words) for words, opens in runs if words and not (opens and len(words) == 1))

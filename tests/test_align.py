@@ -239,7 +239,7 @@ def test_one_thread_gives_every_thread_count_back_whatever_happens():
         with align.one_thread(10):
             enter.set()
             wait.wait(10)
-            inside.append(align._BLAS[0])  # (OpenBLAS may report another thread's setting: not read here)
+            inside.append(align._BlasLimit.inside)  # (OpenBLAS may report another thread's setting: not read here)
         done.set()
 
     first = threading.Thread(target=session, args=(a_in, b_in, a_out))
@@ -249,7 +249,7 @@ def test_one_thread_gives_every_thread_count_back_whatever_happens():
     second.start()  # B comes in after A, A leaves first, then B
     first.join(10)
     second.join(10)
-    assert b_out.is_set() and inside == [2, 1] and align._BLAS[0] == 0
+    assert b_out.is_set() and inside == [2, 1] and align._BlasLimit.inside == 0
     assert blas() == blas_threads  # the last one out gave BLAS back
 
 
