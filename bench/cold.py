@@ -48,6 +48,10 @@ class Recording:
         self.sent.extend(texts)
         return self.base.encode(texts, progress)
 
+    def encode_spans(self, texts, spans, progress=None):  # noqa: ANN001, ANN201 - embed.encode_spans
+        self.sent.extend(texts)  # one pass over the texts; their spans are pooled, not encoded
+        return self.base.encode_spans(texts, spans, progress)
+
 
 def raw(model, texts: Sequence[str], batch_size: int) -> float:  # noqa: ANN001 - SentenceTransformer
     """Seconds of one raw encode call of ``texts``."""

@@ -37,12 +37,19 @@ class LookedUp:
         self.base = base
         self.name = base.name
         self.memo: dict[str, np.ndarray] = {}
+        self.spans_memo: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 
     def encode(self, texts, progress=None):  # noqa: ANN001, ANN201 - the Encoder protocol
         missing = [t for t in dict.fromkeys(texts) if t not in self.memo]
         if missing:
             self.memo.update(zip(missing, self.base.encode(missing), strict=True))
         return np.stack([self.memo[t] for t in texts]) if texts else np.zeros((0, 0), np.float32)
+
+    def encode_spans(self, texts, spans, progress=None):  # noqa: ANN001, ANN201 - embed.encode_spans
+        key = (tuple(texts), tuple(map(tuple, spans)))
+        if key not in self.spans_memo:
+            self.spans_memo[key] = self.base.encode_spans(texts, spans)
+        return self.spans_memo[key]
 
 
 STAGES = {

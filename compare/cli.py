@@ -93,7 +93,8 @@ def _threshold_options() -> argparse.ArgumentParser:
                         f"(default {d.conflict}; the dashboard's 'Minimum cosine before details are compared')")
     g.add_argument("--no-calibrate", action="store_true", help="use --support alone, without per-pair margins")
     g.add_argument("--full-encoding", action="store_true",
-                   help="embed every two-sentence window, not only those that can decide a match (slower)")
+                   help="embed every clause on its own and every two-sentence window, not only the windows that "
+                        "can decide a match (slower; by default most clauses are pooled from their sentence)")
     return p
 
 

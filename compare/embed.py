@@ -39,6 +39,51 @@ class Encoder(Protocol):
     def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray: ...
 
 
+Spans = Sequence[Sequence[tuple[int, int]]]
+"""Per text, character spans ``(start, end)`` inside it (a sentence's clauses)."""
+
+
+def span_rows(spans: Spans) -> np.ndarray:
+    """(len(spans) + 1,) int64: where each text's spans start in the flat list of all spans."""
+    return np.concatenate([[0], np.cumsum([len(s) for s in spans], dtype=np.int64)]).astype(np.int64)
+
+
+def encode_spans(encoder: Encoder, texts: Sequence[str], spans: Spans,
+                 progress: Progress | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(text vectors, span vectors)``: the texts' embeddings, as ``encode`` gives them, and one
+    L2-normalised vector per span (all texts' spans in order). An encoder that can
+    (``SentenceTransformerEncoder`` with a mean-pooling model, or the cache around one) pools
+    each span from its text's own token embeddings, so a span costs no pass of the model; any
+    other encodes the span texts on their own."""
+    own = getattr(encoder, "encode_spans", None)
+    if own is not None:
+        return own(texts, spans, progress)
+    parts = [t[a:b] for t, sp in zip(texts, spans, strict=True) for a, b in sp]
+    vecs = encoder.encode([*texts, *parts], progress)
+    return vecs[: len(texts)], vecs[len(texts) :]
+
+
+def _normalised(rows: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return (rows / np.where(norms > 0, norms, 1.0)).astype(np.float32, copy=False)
+
+
+def pools_by_mean(model) -> bool:  # noqa: ANN001 - a SentenceTransformer
+    """Whether ``model`` is a transformer whose embedding is the mean of its token embeddings
+    (optionally normalised): then a span's embedding can be pooled from the tokens inside it."""
+    mods = list(model)
+    if len(mods) not in (2, 3) or type(mods[0]).__name__ != "Transformer" or type(mods[1]).__name__ != "Pooling":
+        return False
+    if len(mods) == 3 and type(mods[2]).__name__ != "Normalize":
+        return False
+    config = mods[1].get_config_dict() if hasattr(mods[1], "get_config_dict") else {}
+    if "pooling_mode" in config:  # sentence-transformers 5
+        return config["pooling_mode"] == "mean" and config.get("include_prompt", True)
+    modes = {k: v for k, v in config.items() if k.startswith("pooling_mode_")}
+    return modes.get("pooling_mode_mean_tokens") is True and not any(
+        v for k, v in modes.items() if k != "pooling_mode_mean_tokens") and config.get("include_prompt", True)
+
+
 def model_from_env(model: str | None = None) -> str:
     """The model to use: the explicit argument, else ``COMPARE_MODEL``, else the bundled default."""
     return model or os.environ.get("COMPARE_MODEL") or DEFAULT_MODEL
@@ -171,6 +216,61 @@ class SentenceTransformerEncoder:
             if progress:
                 progress(min(i + step, len(texts)), len(texts))
         return out
+
+    def encode_spans(self, texts: Sequence[str], spans: Spans,
+                     progress: Progress | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """See ``encode_spans``. With a mean-pooling model, one pass over the texts: a span's
+        vector is the mean of the text's token embeddings whose characters lie inside it (the
+        tokens see the whole text, as the model read it), L2-normalised. A span with no token of
+        its own (past the model's length limit) gets its text's vector."""
+        model = self._load()
+        if not pools_by_mean(model):
+            parts = [t[a:b] for t, sp in zip(texts, spans, strict=True) for a, b in sp]
+            vecs = self.encode([*texts, *parts], progress)
+            return vecs[: len(texts)], vecs[len(texts) :]
+        starts = span_rows(spans)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out: np.ndarray | None = None
+        span_out: np.ndarray | None = None
+        step = self.batch_size
+        if progress:
+            progress(0, len(texts))
+        for i in range(0, len(order), step):
+            rows = order[i : i + step]
+            batch = [texts[r] for r in rows]
+            feats = model.encode(batch, batch_size=self.batch_size, output_value=None, show_progress_bar=False)
+            divided = [k for k, r in enumerate(rows) if starts[r] < starts[r + 1]]  # only these need offsets
+            tokens = model.tokenizer([batch[k] for k in divided], return_offsets_mapping=True, truncation=True,
+                                     max_length=model.max_seq_length) if divided else {}
+            where = {k: j for j, k in enumerate(divided)}
+            for k, (r, feat) in enumerate(zip(rows, feats, strict=True)):
+                vec = feat["sentence_embedding"].float().cpu().numpy()
+                if out is None:
+                    out = np.zeros((len(texts), vec.shape[0]), dtype=np.float32)
+                    span_out = np.zeros((int(starts[-1]), vec.shape[0]), dtype=np.float32)
+                out[r] = vec / max(float(np.linalg.norm(vec)), 1e-12)
+                if k not in where:
+                    continue
+                ids, offsets = tokens["input_ids"][where[k]], tokens["offset_mapping"][where[k]]
+                n = int(feat["attention_mask"].sum())
+                emb = feat["token_embeddings"][:n].float().cpu().numpy()
+                if list(feat["input_ids"][:n].tolist()) != list(ids):  # not the tokens the model read
+                    sums = np.stack([out[r]] * (int(starts[r + 1] - starts[r])))
+                else:
+                    off = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
+                    real = off[:, 1] > off[:, 0]  # [CLS], [SEP] and padding span no character
+                    sums = np.stack([emb[real & (off[:, 0] >= a) & (off[:, 1] <= b)].sum(0) for a, b in spans[r]])
+                    empty = ~np.any(sums != 0, axis=1)
+                    sums[empty] = out[r]
+                assert span_out is not None
+                span_out[starts[r] : starts[r + 1]] = _normalised(sums)
+            if progress:
+                progress(min(i + step, len(texts)), len(texts))
+        if out is None:
+            dim = model.get_embedding_dimension() if hasattr(model, "get_embedding_dimension") else 0
+            return np.zeros((0, dim or 0), np.float32), np.zeros((0, dim or 0), np.float32)
+        assert span_out is not None
+        return out, span_out
 
 
 def default_cache_dir() -> Path:
@@ -378,6 +478,34 @@ class CachedEncoder:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         return np.vstack([found[k] for k in keys]).astype(np.float32, copy=False)
+
+    def encode_spans(self, texts: Sequence[str], spans: Spans,
+                     progress: Progress | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``encode_spans`` through the cache: a text's vector is cached as ``encode`` caches it
+        (the two are the same vector), each span's under its text and offsets; texts with
+        anything missing go to the wrapped encoder together."""
+        keys = [text_key(t) for t in texts]
+        span_keys = [[text_key(f"\x00span {a} {b}\x00{t}") for a, b in sp] for t, sp in zip(texts, spans, strict=True)]
+        found = self.cache.get([*keys, *(k for ks in span_keys for k in ks)])
+        missing = list(dict.fromkeys(i for i, k in enumerate(keys)
+                                     if k not in found or any(s not in found for s in span_keys[i])))
+        if missing:
+            vecs, parts = encode_spans(self.encoder, [texts[i] for i in missing], [spans[i] for i in missing], progress)
+            self.encoded += len(missing)
+            starts = span_rows([spans[i] for i in missing])
+            new = {keys[i]: vecs[j] for j, i in enumerate(missing)}
+            for j, i in enumerate(missing):
+                new.update(zip(span_keys[i], parts[starts[j] : starts[j + 1]], strict=True))
+            self.cache.put(new)
+            found.update(new)
+        elif progress:
+            progress(len(texts), len(texts))
+        if not texts:
+            return np.zeros((0, 0), np.float32), np.zeros((0, 0), np.float32)
+        flat = [k for ks in span_keys for k in ks]
+        dim = found[keys[0]].shape[0]
+        span_vecs = np.vstack([found[k] for k in flat]) if flat else np.zeros((0, dim), np.float32)
+        return np.vstack([found[k] for k in keys]).astype(np.float32, copy=False), span_vecs.astype(np.float32, copy=False)
 
 
 def get_encoder(model: str | None = None, cache: bool = True, cache_dir: Path | None = None,

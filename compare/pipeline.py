@@ -6,6 +6,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -13,9 +14,9 @@ from . import details
 from .align import build_units, one_thread, pair_background, search
 from .claims import Evidence, classify, wire_groups
 from .corpus import check_story
-from .embed import Encoder, Progress, get_encoder
+from .embed import Encoder, Progress, encode_spans, get_encoder
 from .language import article_language, model_is_multilingual
-from .segment import segment
+from .segment import segment, split_clauses
 from .store import store_for, story_key
 from .types import Article, CompareError, Comparison, Sentence, Settings, Unit
 
@@ -27,18 +28,23 @@ WINDOWS = (2,)
 """Sizes of the windows of consecutive sentences added as match candidates (3 was tried and
 changed nothing on the bundled gold)."""
 ENCODINGS = ("cascade", "full")
-"""What ``prepare`` sends through the model: ``full`` embeds every sentence, window and clause;
-``cascade`` (the default) embeds sentences and clauses, then only the windows that can still
-decide a (sentence, outlet) pair (``select_windows``)."""
+"""What ``prepare`` sends through the model: ``full`` embeds every sentence, window and clause
+on its own; ``cascade`` (the default) embeds the sentences, pooling each clause from its
+sentence's token embeddings in the same pass (``embed.encode_spans``; a model that does not
+mean-pool embeds the clauses on their own), then only the windows that can still decide a
+(sentence, outlet) pair (``select_windows``)."""
 CASCADE_FLOOR = 0.50
 """A window is embedded only if its estimate reaches this cosine with a sentence or clause of
 another outlet, minus ``CASCADE_DELTA`` (below the default ``Settings.support`` of 0.55 no
 match is carried)."""
-CASCADE_DELTA = 0.05
+CASCADE_DELTA = 0.0
 """How far below the floor, and below the best sentence or clause of the window's outlet, a
-window's estimated cosine may be and still be embedded: the estimate (the word-weighted mean
-of its sentences' vectors) is off by a standard deviation of about 0.07 near the thresholds
-(bench/window_cascade.py)."""
+window's estimated cosine may be and still be embedded. The estimate (the word-weighted mean
+of its sentences' vectors) is off by a standard deviation of about 0.05 near the thresholds
+(bench/window_cascade.py), but a margin pays nothing on the gold: 0.05 (stop 21's value)
+against 0 embeds 44% more window text on (b) of bench/cold.py, for the same eval within 0.01
+(tuned unique / conflict / adds F1 0.89 / 0.85 / 0.27 against 0.88 / 0.85 / 0.28; held out
+unique 0.69 and conflicts 0.67 / 0.38 both)."""
 
 
 def embed_texts(texts: Sequence[str], encoder: Encoder, progress: Progress | None = None) -> np.ndarray:
@@ -183,12 +189,13 @@ def prepare(articles: Sequence[Article], encoder: Encoder, progress: Progress | 
     if total > MAX_SENTENCES:
         raise CompareError(f"the story has {total:,} sentences; the limit is {MAX_SENTENCES:,}")
     all_units = build_units(sentences, windows)
+    article_terms = tuple(details.content_terms(a.text) for a in articles)
     if encoding == "full" or not any(u.kind == "window" for u in all_units):
         units = tuple(all_units)
         texts = [u.text for u in units]
         vectors = embed(texts) if embed is not None else embed_texts(texts, encoder, progress)
     else:
-        units, vectors = _cascade(all_units, len(articles), encoder, progress, embed)
+        units, vectors = _cascade(all_units, len(articles), encoder, progress, embed, article_terms)
     unit_articles = np.array([u.article for u in units], dtype=np.int64)
     query_units = tuple(i for i, u in enumerate(units) if u.kind in ("sentence", "clause"))
     neighbours = search(vectors, unit_articles, np.array(query_units, dtype=np.int64), len(articles))
@@ -214,7 +221,6 @@ def prepare(articles: Sequence[Article], encoder: Encoder, progress: Progress | 
     for r in (r for rows in sentence_rows for r in rows):
         df.update(terms[query_units[r]])
     n_sent = max(total, 1)
-    article_terms = tuple(details.content_terms(a.text) for a in articles)
     article_df: Counter[str] = Counter(t for terms_a in article_terms for t in terms_a)
     initials: dict[str, list[str]] = {}
     for t in article_df:
@@ -233,15 +239,18 @@ def prepare(articles: Sequence[Article], encoder: Encoder, progress: Progress | 
 
 
 def _cascade(all_units: Sequence[Unit], n_articles: int, encoder: Encoder, progress: Progress | None,
-             embed: Callable[[Sequence[str]], np.ndarray] | None) -> tuple[tuple[Unit, ...], np.ndarray]:
+             embed: Callable[[Sequence[str]], np.ndarray] | None,
+             article_terms: Sequence[frozenset[str]]) -> tuple[tuple[Unit, ...], np.ndarray]:
     """The units to match and their vectors under the cascade: sentences and clauses embedded
     first, then the windows ``select_windows`` keeps (units in their original order)."""
     base = [i for i, u in enumerate(all_units) if u.kind != "window"]
     wins = [i for i, u in enumerate(all_units) if u.kind == "window"]
     base_units = [all_units[i] for i in base]
-    n_base = len(dict.fromkeys(u.text for u in base_units))
+    n_base = len(dict.fromkeys(u.text for u in base_units))  # the first pass's texts, until it tells
 
     def first(done: int, total: int) -> None:  # the windows' share is not known yet: count all
+        nonlocal n_base
+        n_base = total
         if progress:
             progress(done, total + len(wins))
 
@@ -252,7 +261,10 @@ def _cascade(all_units: Sequence[Unit], n_articles: int, encoder: Encoder, progr
     def call(texts: Sequence[str], report: Progress) -> np.ndarray:
         return embed(texts) if embed is not None else embed_texts(texts, encoder, report)
 
-    base_vectors = call([u.text for u in base_units], first)
+    if embed is not None:
+        base_vectors = call([u.text for u in base_units], first)
+    else:
+        base_vectors = _sentences_and_clauses(base_units, encoder, first, article_terms)
     base_articles = np.array([u.article for u in base_units], dtype=np.int64)
     win_units = [all_units[i] for i in wins]
     with one_thread(len(base_units) * len(all_units)):  # the windows' embedding comes next
@@ -268,6 +280,56 @@ def _cascade(all_units: Sequence[Unit], n_articles: int, encoder: Encoder, progr
     units = tuple(u for u in all_units if id(u) in vec_of)
     vectors = np.stack([vec_of[id(u)] for u in units]).astype(np.float32, copy=False)
     return units, vectors
+
+
+def _sentences_and_clauses(units: Sequence[Unit], encoder: Encoder, progress: Progress | None,
+                           article_terms: Sequence[frozenset[str]]) -> np.ndarray:
+    """(len(units), d): the vectors of sentence and clause units (in order), from one pass of
+    the model. A clause whose every content term another article also uses is pooled from its
+    own sentence's token embeddings (``embed.encode_spans``); a clause with a term no other
+    article uses is embedded on its own, in the same pass. Pooled clauses carry some of their
+    sentence (its tokens saw it), so they would hide what a carried sentence adds; only a clause
+    with such a term can be named as added (``claims._added``). A sentence's clause units follow
+    ``split_clauses`` in order, as ``build_units`` makes them."""
+    texts = list(dict.fromkeys(u.text for u in units if u.kind == "sentence"))
+    if not texts:
+        return embed_texts([u.text for u in units], encoder, progress)
+    df: Counter[str] = Counter(t for terms in article_terms for t in terms)
+    sentence_text = {(u.article, u.first): u.text for u in units if u.kind == "sentence"}
+    seen: Counter[tuple[int, int]] = Counter()
+    wanted: dict[str, dict[int, None]] = {}  # sentence text -> which of its clauses to pool
+    where: list[tuple[str, Any]] = []  # per unit: ("text", text) or ("span", (sentence text, clause))
+    for u in units:
+        if u.kind == "sentence":
+            where.append(("text", u.text))
+            continue
+        j = seen[(u.article, u.first)]
+        seen[(u.article, u.first)] += 1
+        own = article_terms[u.article]
+        if any(df[t] - (t in own) <= 0 for t in details.content_terms(u.text)):
+            where.append(("text", u.text))
+        else:
+            full = sentence_text[(u.article, u.first)]
+            wanted.setdefault(full, {})[j] = None
+            where.append(("span", (full, j)))
+    known = set(texts)
+    all_texts = texts + [t for t in dict.fromkeys(t for kind, t in where if kind == "text") if t not in known]
+    row = {t: i for i, t in enumerate(all_texts)}
+    spans: list[list[tuple[int, int]]] = []
+    flat: dict[tuple[str, int], int] = {}
+    for t in all_texts:
+        picks = list(wanted.get(t, ()))
+        cut = split_clauses(t) if picks else []
+        if picks and max(picks) >= len(cut):  # pragma: no cover - build_units and split_clauses disagree
+            raise CompareError(f"a sentence has fewer clauses than its units: {t[:60]!r}")
+        base = len(flat)
+        flat.update(((t, j), base + k) for k, j in enumerate(picks))
+        spans.append([cut[j] for j in picks])
+    vecs, parts = encode_spans(encoder, all_texts, spans, progress)
+    out = np.zeros((len(units), vecs.shape[1]), dtype=np.float32)
+    for i, (kind, key) in enumerate(where):
+        out[i] = vecs[row[key]] if kind == "text" else parts[flat[key]]
+    return out
 
 
 def prepare_cached(articles: Sequence[Article], encoder: Encoder, progress: Progress | None = None,

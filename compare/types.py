@@ -282,9 +282,11 @@ class Settings:
     rules_off: tuple[str, ...] = ()
     """Conflict rules switched off (names from ``details.RULES``; for the ablation)."""
     encoding: str = "cascade"
-    """What is embedded: ``cascade`` embeds sentences and clauses, then only the windows of two
-    sentences that can still decide a match; ``full`` embeds every window (slower, for checking).
-    Unlike the thresholds, changing it re-embeds."""
+    """What is embedded: ``cascade`` embeds the sentences (pooling from each sentence's tokens
+    every clause whose words other articles also use, and embedding the others alongside), then
+    only the windows of two sentences that can still decide a match; ``full`` embeds every clause
+    and every window on its own (slower, for checking). Unlike the thresholds, changing it
+    re-embeds."""
 
     def __post_init__(self) -> None:
         if not self.lexical >= 0:  # also rejects NaN
