@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import os
+from itertools import islice
 from collections.abc import Mapping
 from typing import Any
 
@@ -78,8 +79,8 @@ def detect_language(text: str) -> str:
 
 @functools.lru_cache(maxsize=4096)  # keys of at most SAMPLE_CHARS characters: at most ~40 MB
 def _detect_sample(sample: str) -> str:
-    if sum(ch.isalpha() for ch in sample) < MIN_LETTERS:
-        return ""
+    if next(islice((ch for ch in sample if ch.isalpha()), MIN_LETTERS - 1, None), None) is None:
+        return ""  # fewer than MIN_LETTERS letters (counted only until there are enough)
     ranked = _detector().detect(sample, model="lite", k=3)  # "lite": the bundled model, never a download
     if not ranked:
         return ""
