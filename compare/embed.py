@@ -71,6 +71,8 @@ def _normalised(rows: np.ndarray) -> np.ndarray:
 def pools_by_mean(model) -> bool:  # noqa: ANN001 - a SentenceTransformer
     """Whether ``model`` is a transformer whose embedding is the mean of its token embeddings
     (optionally normalised): then a span's embedding can be pooled from the tokens inside it."""
+    if getattr(model, "default_prompt_name", None):  # a prompt the spans' offsets do not know of
+        return False
     mods = list(model)
     if len(mods) not in (2, 3) or type(mods[0]).__name__ != "Transformer" or type(mods[1]).__name__ != "Pooling":
         return False
@@ -221,8 +223,9 @@ class SentenceTransformerEncoder:
                      progress: Progress | None = None) -> tuple[np.ndarray, np.ndarray]:
         """See ``encode_spans``. With a mean-pooling model, one pass over the texts: a span's
         vector is the mean of the text's token embeddings whose characters lie inside it (the
-        tokens see the whole text, as the model read it), L2-normalised. A span with no token of
-        its own (past the model's length limit) gets its text's vector."""
+        tokens see the whole text, as the model read it), L2-normalised. A span that cannot be
+        pooled whole (it runs past the model's length limit, or the tokens the model read are not
+        those of its offsets) is encoded on its own, in one more call."""
         model = self._load()
         if not pools_by_mean(model):
             parts = [t[a:b] for t, sp in zip(texts, spans, strict=True) for a, b in sp]
@@ -232,6 +235,7 @@ class SentenceTransformerEncoder:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out: np.ndarray | None = None
         span_out: np.ndarray | None = None
+        alone: list[tuple[int, str]] = []  # (row in span_out, text): spans to encode on their own
         step = self.batch_size
         if progress:
             progress(0, len(texts))
@@ -251,25 +255,29 @@ class SentenceTransformerEncoder:
                 out[r] = vec / max(float(np.linalg.norm(vec)), 1e-12)
                 if k not in where:
                     continue
-                ids, offsets = tokens["input_ids"][where[k]], tokens["offset_mapping"][where[k]]
-                n = int(feat["attention_mask"].sum())
-                emb = feat["token_embeddings"][:n].float().cpu().numpy()
-                if list(feat["input_ids"][:n].tolist()) != list(ids):  # not the tokens the model read
-                    sums = np.stack([out[r]] * (int(starts[r + 1] - starts[r])))
-                else:
-                    off = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
-                    real = off[:, 1] > off[:, 0]  # [CLS], [SEP] and padding span no character
-                    sums = np.stack([emb[real & (off[:, 0] >= a) & (off[:, 1] <= b)].sum(0) for a, b in spans[r]])
-                    empty = ~np.any(sums != 0, axis=1)
-                    sums[empty] = out[r]
                 assert span_out is not None
-                span_out[starts[r] : starts[r + 1]] = _normalised(sums)
+                read = feat["attention_mask"].bool().cpu()  # the tokens the model read, wherever the padding is
+                ids, offsets = tokens["input_ids"][where[k]], tokens["offset_mapping"][where[k]]
+                off = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
+                same = feat["input_ids"].cpu()[read].tolist() == list(ids)
+                emb = feat["token_embeddings"].cpu()[read].float().numpy() if same else None
+                real = off[:, 1] > off[:, 0]  # [CLS], [SEP] and padding span no character
+                last = int(off[real, 1].max()) if real.any() else 0  # truncation keeps text up to here
+                for j, (a, b) in enumerate(spans[r]):
+                    inside = real & (off[:, 0] >= a) & (off[:, 1] <= b)
+                    if emb is None or b > last or not inside.any():
+                        alone.append((int(starts[r]) + j, texts[r][a:b]))
+                    else:
+                        span_out[int(starts[r]) + j] = emb[inside].sum(0)
             if progress:
                 progress(min(i + step, len(texts)), len(texts))
         if out is None:
             dim = model.get_embedding_dimension() if hasattr(model, "get_embedding_dimension") else 0
             return np.zeros((0, dim or 0), np.float32), np.zeros((0, dim or 0), np.float32)
         assert span_out is not None
+        span_out = _normalised(span_out)
+        if alone:
+            span_out[[row for row, _ in alone]] = self.encode([t for _, t in alone])
         return out, span_out
 
 
@@ -487,8 +495,8 @@ class CachedEncoder:
         keys = [text_key(t) for t in texts]
         span_keys = [[text_key(f"\x00span {a} {b}\x00{t}") for a, b in sp] for t, sp in zip(texts, spans, strict=True)]
         found = self.cache.get([*keys, *(k for ks in span_keys for k in ks)])
-        missing = list(dict.fromkeys(i for i, k in enumerate(keys)
-                                     if k not in found or any(s not in found for s in span_keys[i])))
+        first = {(k, tuple(span_keys[i])): i for i, k in reversed(list(enumerate(keys)))}  # each asked once
+        missing = [i for (k, sk), i in first.items() if k not in found or any(s not in found for s in sk)]
         if missing:
             vecs, parts = encode_spans(self.encoder, [texts[i] for i in missing], [spans[i] for i in missing], progress)
             self.encoded += len(missing)

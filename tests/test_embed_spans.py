@@ -55,11 +55,26 @@ def test_a_clause_is_the_mean_of_the_sentence_tokens_inside_it(bare):
     assert np.abs(parts[1] - want / np.linalg.norm(want)).max() < 1e-5
 
 
-def test_a_span_past_the_models_length_limit_gets_its_texts_vector(bare):
+def test_a_span_past_the_models_length_limit_is_encoded_on_its_own(bare):
     text = "The council met on Monday, but " + " ".join(["nothing was decided"] * 200)
-    vecs, parts = bare.encode_spans([text], [[(0, 25), (len(text) - 19, len(text))]])
+    tail = (len(text) - 19, len(text))
+    vecs, parts = bare.encode_spans([text], [[(0, 25), tail]])
     assert (parts[0] @ vecs[0]) < 0.99  # the first clause is pooled from its own tokens
-    assert np.abs(parts[1] - vecs[0]).max() < 1e-6  # the last was truncated away
+    own = bare.encode([text[tail[0]:tail[1]]])[0]
+    assert np.abs(parts[1] - own).max() < 1e-5  # the last was truncated away: embedded alone
+
+
+def test_a_model_with_a_default_prompt_does_not_pool(bare):
+    """The prompt's tokens come before the text's, so the offsets would not be the model's."""
+    model = bare._load()
+    saved = (dict(model.prompts), model.default_prompt_name)
+    try:
+        model.prompts = {"q": "query: "}
+        model.default_prompt_name = "q"
+        assert not pools_by_mean(model)
+    finally:
+        model.prompts, model.default_prompt_name = saved
+    assert pools_by_mean(model)
 
 
 def test_a_model_that_does_not_mean_pool_encodes_each_span_on_its_own(bare):
@@ -67,8 +82,9 @@ def test_a_model_that_does_not_mean_pool_encodes_each_span_on_its_own(bare):
     from sentence_transformers.models import Pooling
 
     loaded = bare._load()
-    cls = SentenceTransformer(modules=[loaded[0], Pooling(loaded[1].get_config_dict()["embedding_dimension"], "cls")],
-                              device="cpu")
+    dim = (loaded.get_embedding_dimension() if hasattr(loaded, "get_embedding_dimension")
+           else loaded.get_sentence_embedding_dimension())  # (renamed in sentence-transformers 5)
+    cls = SentenceTransformer(modules=[loaded[0], Pooling(dim, "cls")], device="cpu")
     assert pools_by_mean(loaded) and not pools_by_mean(cls)
     other = SentenceTransformerEncoder()
     other._model, other.device = cls, "cpu"
@@ -133,21 +149,36 @@ class Recording:
 
 def test_prepare_pools_clauses_and_embeds_on_their_own_only_those_with_a_word_no_other_article_uses(bare):
     """A pooled clause carries some of its sentence, so it would hide what a carried sentence
-    adds: a clause with a word of its own goes through the model alone, in the same pass."""
+    adds: a clause with a word of its own goes through the model alone, in the same pass. Every
+    clause unit gets the vector of its own span (sentences repeated within and across articles
+    included)."""
     from compare import Article
     from compare.pipeline import prepare
 
-    arts = [Article("A", "The bridge was closed on Monday, but the ferry kept running through the night. "
-                         "Officials closed the bridge on Monday, while a purple zeppelin circled overhead for hours."),
+    first = "The bridge was closed on Monday, but the ferry kept running through the night."
+    second = "Officials closed the bridge on Monday, while a purple zeppelin circled overhead for hours."
+    arts = [Article("A", f"{first} {second} Traffic was light. {first}"),
             Article("B", "The ferry kept running through the night after the bridge was closed on Monday. "
-                         "Officials said the bridge would stay shut.")]
+                         f"Officials said the bridge would stay shut. {first}")]
     rec = Recording(bare)
     ev = prepare(arts, rec)
     assert rec.pooled == ["The bridge was closed on Monday", "the ferry kept running through the night.",
                           "Officials closed the bridge on Monday"]
     assert "a purple zeppelin circled overhead for hours." in rec.texts  # its words are A's alone
     assert not any(t in rec.texts for t in rec.pooled)  # pooled clauses cost no pass of their own
-    clauses = {u.text: ev.vectors[i] for i, u in enumerate(ev.units) if u.kind == "clause"}
-    alone = bare.encode(["a purple zeppelin circled overhead for hours.", "the ferry kept running through the night."])
-    assert np.abs(clauses["a purple zeppelin circled overhead for hours."] - alone[0]).max() < 1e-5
-    assert float(clauses["the ferry kept running through the night."] @ alone[1]) < 0.999  # pooled, not alone
+    text_of = {(u.article, u.first): u.text for u in ev.units if u.kind == "sentence"}
+    clauses = [(i, u) for i, u in enumerate(ev.units) if u.kind == "clause"]
+    assert len(clauses) == 8  # first (twice in A, once in B) and second divide in two
+    seen: dict[tuple[int, int], int] = {}
+    for i, u in clauses:
+        sentence = text_of[(u.article, u.first)]
+        j = seen.get((u.article, u.first), 0)
+        seen[(u.article, u.first)] = j + 1
+        spans = split_clauses(sentence)
+        assert sentence[spans[j][0]:spans[j][1]] == u.text
+        if "zeppelin" in u.text:
+            want = bare.encode([u.text])[0]
+        else:
+            want = bare.encode_spans([sentence], [spans])[1][j]
+            assert float(want @ bare.encode([u.text])[0]) < 0.999  # pooled, not embedded alone
+        assert np.abs(ev.vectors[i] - want).max() < 1e-5, (u.article, u.first, u.text)
