@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -88,12 +88,13 @@ def sentence_bars(ev: Evidence, settings: Settings) -> np.ndarray:
 
 
 class Elsewhere:
-    """The content terms that some article other than ``a`` uses (``term in elsewhere``), in
-    constant time from the per-story article frequencies."""
+    """The content terms that some article other than one uses (``term in elsewhere``), in
+    constant time from the story's article frequencies ``df`` and that article's ``own`` terms
+    (``Evidence.article_df``, ``Evidence.article_terms``)."""
 
-    def __init__(self, ev: Evidence, a: int) -> None:
-        self.df = ev.article_df
-        self.own = ev.article_terms[a]
+    def __init__(self, df: Mapping[str, int], own: frozenset[str]) -> None:
+        self.df = df
+        self.own = own
 
     def __contains__(self, term: object) -> bool:
         return isinstance(term, str) and self.df.get(term, 0) - (term in self.own) > 0
@@ -569,7 +570,7 @@ def _added(s: Sentence, crow: Sequence[int], clause_best: np.ndarray, ev: Eviden
     words no other article uses, figures whose value no other article gives ("12%" and "12
     percent" are one figure, "$40 million" and "40 passengers" two), and names that appear in
     no other article (``mine``: the sentence's details; ``values`` as for ``_claim``)."""
-    elsewhere = Elsewhere(ev, a)
+    elsewhere = Elsewhere(ev.article_df, ev.article_terms[a])
     idf = ev.idf
     added: list[str] = []
     for k, r in enumerate(crow):

@@ -58,6 +58,12 @@ def encode_spans(encoder: Encoder, texts: Sequence[str], spans: Spans,
     own = getattr(encoder, "encode_spans", None)
     if own is not None:
         return own(texts, spans, progress)
+    return _spans_alone(encoder, texts, spans, progress)
+
+
+def _spans_alone(encoder: Encoder, texts: Sequence[str], spans: Spans,
+                 progress: Progress | None) -> tuple[np.ndarray, np.ndarray]:
+    """``encode_spans`` by encoding each span's text on its own, with the texts, in one call."""
     parts = [t[a:b] for t, sp in zip(texts, spans, strict=True) for a, b in sp]
     vecs = encoder.encode([*texts, *parts], progress)
     return vecs[: len(texts)], vecs[len(texts) :]
@@ -228,9 +234,7 @@ class SentenceTransformerEncoder:
         those of its offsets) is encoded on its own, in one more call."""
         model = self._load()
         if not pools_by_mean(model):
-            parts = [t[a:b] for t, sp in zip(texts, spans, strict=True) for a, b in sp]
-            vecs = self.encode([*texts, *parts], progress)
-            return vecs[: len(texts)], vecs[len(texts) :]
+            return _spans_alone(self, texts, spans, progress)
         starts = span_rows(spans)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out: np.ndarray | None = None

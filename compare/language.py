@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import functools
 import os
-from itertools import islice
 from collections.abc import Mapping
+from itertools import islice
 from typing import Any
 
 from .types import Article

@@ -12,7 +12,7 @@ import numpy as np
 
 from . import details
 from .align import build_units, one_thread, pair_background, search
-from .claims import Evidence, classify, wire_groups
+from .claims import Elsewhere, Evidence, classify, wire_groups
 from .corpus import check_story
 from .embed import Encoder, Progress, encode_spans, get_encoder
 from .language import article_language, model_is_multilingual
@@ -190,12 +190,14 @@ def prepare(articles: Sequence[Article], encoder: Encoder, progress: Progress | 
         raise CompareError(f"the story has {total:,} sentences; the limit is {MAX_SENTENCES:,}")
     all_units = build_units(sentences, windows)
     article_terms = tuple(details.content_terms(a.text) for a in articles)
+    article_df: Counter[str] = Counter(t for terms_a in article_terms for t in terms_a)
     if encoding == "full" or not any(u.kind == "window" for u in all_units):
         units = tuple(all_units)
         texts = [u.text for u in units]
         vectors = embed(texts) if embed is not None else embed_texts(texts, encoder, progress)
     else:
-        units, vectors = _cascade(all_units, len(articles), encoder, progress, embed, article_terms)
+        units, vectors = _cascade(all_units, len(articles), encoder, progress, embed,
+                                  [Elsewhere(article_df, own) for own in article_terms])
     unit_articles = np.array([u.article for u in units], dtype=np.int64)
     query_units = tuple(i for i, u in enumerate(units) if u.kind in ("sentence", "clause"))
     neighbours = search(vectors, unit_articles, np.array(query_units, dtype=np.int64), len(articles))
@@ -221,7 +223,6 @@ def prepare(articles: Sequence[Article], encoder: Encoder, progress: Progress | 
     for r in (r for rows in sentence_rows for r in rows):
         df.update(terms[query_units[r]])
     n_sent = max(total, 1)
-    article_df: Counter[str] = Counter(t for terms_a in article_terms for t in terms_a)
     initials: dict[str, list[str]] = {}
     for t in article_df:
         initials.setdefault(t[:1], []).append(t)
@@ -240,7 +241,7 @@ def prepare(articles: Sequence[Article], encoder: Encoder, progress: Progress | 
 
 def _cascade(all_units: Sequence[Unit], n_articles: int, encoder: Encoder, progress: Progress | None,
              embed: Callable[[Sequence[str]], np.ndarray] | None,
-             article_terms: Sequence[frozenset[str]]) -> tuple[tuple[Unit, ...], np.ndarray]:
+             elsewhere: Sequence[Elsewhere]) -> tuple[tuple[Unit, ...], np.ndarray]:
     """The units to match and their vectors under the cascade: sentences and clauses embedded
     first, then the windows ``select_windows`` keeps (units in their original order)."""
     base = [i for i, u in enumerate(all_units) if u.kind != "window"]
@@ -264,7 +265,7 @@ def _cascade(all_units: Sequence[Unit], n_articles: int, encoder: Encoder, progr
     if embed is not None:
         base_vectors = call([u.text for u in base_units], first)
     else:
-        base_vectors = _sentences_and_clauses(base_units, encoder, first, article_terms)
+        base_vectors = _sentences_and_clauses(base_units, encoder, first, elsewhere)
     base_articles = np.array([u.article for u in base_units], dtype=np.int64)
     win_units = [all_units[i] for i in wins]
     with one_thread(len(base_units) * len(all_units)):  # the windows' embedding comes next
@@ -283,18 +284,18 @@ def _cascade(all_units: Sequence[Unit], n_articles: int, encoder: Encoder, progr
 
 
 def _sentences_and_clauses(units: Sequence[Unit], encoder: Encoder, progress: Progress | None,
-                           article_terms: Sequence[frozenset[str]]) -> np.ndarray:
+                           elsewhere: Sequence[Elsewhere]) -> np.ndarray:
     """(len(units), d): the vectors of sentence and clause units (in order), from one pass of
     the model. A clause whose every content term another article also uses is pooled from its
     own sentence's token embeddings (``embed.encode_spans``); a clause with a term no other
     article uses is embedded on its own, in the same pass. Pooled clauses carry some of their
     sentence (its tokens saw it), so they would hide what a carried sentence adds; only a clause
     with such a term can be named as added (``claims._added``). A sentence's clause units follow
-    ``split_clauses`` in order, as ``build_units`` makes them."""
+    ``split_clauses`` in order, as ``build_units`` makes them. ``elsewhere``: per article, the
+    terms other articles use."""
     texts = list(dict.fromkeys(u.text for u in units if u.kind == "sentence"))
     if not texts:
         return embed_texts([u.text for u in units], encoder, progress)
-    df: Counter[str] = Counter(t for terms in article_terms for t in terms)
     sentence_text = {(u.article, u.first): u.text for u in units if u.kind == "sentence"}
     seen: Counter[tuple[int, int]] = Counter()
     wanted: dict[str, dict[int, None]] = {}  # sentence text -> which of its clauses to pool
@@ -305,8 +306,7 @@ def _sentences_and_clauses(units: Sequence[Unit], encoder: Encoder, progress: Pr
             continue
         j = seen[(u.article, u.first)]
         seen[(u.article, u.first)] += 1
-        own = article_terms[u.article]
-        if any(df[t] - (t in own) <= 0 for t in details.content_terms(u.text)):
+        if any(t not in elsewhere[u.article] for t in details.content_terms(u.text)):
             where.append(("text", u.text))
         else:
             full = sentence_text[(u.article, u.first)]

@@ -32,7 +32,7 @@ def test_texts_come_out_as_encode_gives_them_and_spans_one_per_clause(bare):
     assert np.abs(vecs - bare.encode(TEXTS)).max() < 1e-5
     assert parts.shape == (4, vecs.shape[1]) and parts.dtype == np.float32
     assert np.allclose(np.linalg.norm(parts, axis=1), 1.0, atol=1e-5)
-    own = bare.encode([t[a:b] for t, sp in zip(TEXTS, spans) for a, b in sp])
+    own = bare.encode([t[a:b] for t, sp in zip(TEXTS, spans, strict=True) for a, b in sp])
     cos = (parts * own).sum(1)
     # Each pooled clause is nearer its own clause's embedding than any other clause's.
     assert (np.argmax(parts @ own.T, axis=1) == np.arange(4)).all(), cos
@@ -90,7 +90,7 @@ def test_a_model_that_does_not_mean_pool_encodes_each_span_on_its_own(bare):
     other._model, other.device = cls, "cpu"
     spans = spans_of(TEXTS)
     vecs, parts = other.encode_spans(TEXTS, spans)
-    own = other.encode([t[a:b] for t, sp in zip(TEXTS, spans) for a, b in sp])
+    own = other.encode([t[a:b] for t, sp in zip(TEXTS, spans, strict=True) for a, b in sp])
     assert np.abs(parts - own).max() < 1e-5 and np.abs(vecs - other.encode(TEXTS)).max() < 1e-5
 
 
