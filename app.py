@@ -86,7 +86,7 @@ def for_spreadsheets(df) -> bytes:
 
 # The URL carries the corpus, the story and the thresholds, so a link reopens the same view: read
 # once per session (the widgets start from it), then kept in step with the widgets.
-URL_KEYS = ("corpus", "story", "calibrate", "margin", "support", "conflict")
+URL_KEYS = ("corpus", "story", "calibrate", "margin", "support", "conflict", "vet")
 if "from_url" not in st.session_state:
     st.session_state.from_url = {k: st.query_params.get(k) for k in URL_KEYS}
 from_url: dict[str, str | None] = st.session_state.from_url
@@ -244,6 +244,7 @@ st.session_state.setdefault("calibrate", from_url["calibrate"] != "0" if from_ur
 st.session_state.setdefault("margin", url_number("margin", defaults.margin, 0.10, 0.70))
 st.session_state.setdefault("support", url_number("support", defaults.support, 0.30, 0.95))
 st.session_state.setdefault("conflict", url_number("conflict", defaults.conflict, 0.30, 0.95))
+st.session_state.setdefault("vetting", from_url["vet"] != "0")
 st.sidebar.header("Outlets and thresholds")
 all_outlets = [a.outlet for a in articles]
 # Keyed by the story and its outlets, so that a new story starts with all of its outlets.
@@ -263,18 +264,23 @@ support = st.sidebar.slider("Minimum cosine to count as carried", 0.30, 0.95, st
 conflict = st.sidebar.slider("Minimum cosine before details are compared", 0.30, 0.95, step=0.01, key="conflict",
                              help="Two sentences at least this similar are read as the same claim, so a different "
                                   "number, date, time or name between them is a conflict.")
-if (calibrate, margin, support, conflict) != (defaults.calibrate, defaults.margin, defaults.support, defaults.conflict):
+vetting = st.sidebar.checkbox(
+    "Learned check on conflicts", key="vetting",
+    help="Keep a conflict the rules find only if conflicts like it were real in the hand-labelled stories "
+         "(a model trained on their gold labels). Off: every conflict the rules find, more of them wrong.")
+if (calibrate, margin, support, conflict, vetting) != (defaults.calibrate, defaults.margin, defaults.support,
+                                                       defaults.conflict, True):
     st.sidebar.button("Reset thresholds", help="Back to the defaults the evaluation was tuned on.",
                       on_click=lambda: st.session_state.update(  # the widgets' own values, so they show it
                           calibrate=defaults.calibrate, margin=defaults.margin, support=defaults.support,
-                          conflict=defaults.conflict))
+                          conflict=defaults.conflict, vetting=True))
 shown = st.sidebar.multiselect("Highlight", [s.value for s in Status], default=[s.value for s in Status], key="shown")
 unnamed_only = st.sidebar.checkbox("Only claims on unnamed sources", key="unnamed_only")
 model = model_from_env()
 st.sidebar.caption(f"Model: {model}")
 in_url = {"corpus": str(corpus) if corpus is not None else None, "story": choice if choice != BUILD else None,
           "calibrate": "1" if calibrate else "0", "margin": f"{margin:.2f}", "support": f"{support:.2f}",
-          "conflict": f"{conflict:.2f}"}
+          "conflict": f"{conflict:.2f}", "vet": None if vetting else "0"}
 in_url = {k: v for k, v in in_url.items() if v is not None}
 if st.query_params.to_dict() != in_url:
     st.query_params.from_dict(in_url)
@@ -307,7 +313,8 @@ selected = [a for a in articles if a.outlet in included]
 if len(selected) < 2:
     st.info("Choose at least two outlets (add articles in the sidebar) to compare them.")
     st.stop()
-settings = Settings(support=support, margin=margin, conflict=conflict, calibrate=calibrate)
+settings = Settings(support=support, margin=margin, conflict=conflict, calibrate=calibrate,
+                    vetting=defaults.vetting if vetting else "")
 try:
     with st.spinner(f"Embedding and aligning {len(selected)} articles…"):
         ev = evidence(model, as_key(selected))

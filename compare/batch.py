@@ -41,8 +41,11 @@ class BatchResult:
 
 
 def fingerprint(folder: Path, model: str, settings: Settings) -> str:
-    """Hash of a story's article files, the model, the settings and the engine version."""
+    """Hash of a story's article files, the model, the settings (and the vetter file they name)
+    and the engine version."""
     h = hashlib.sha256(json.dumps([model, asdict(settings), engine_version()], sort_keys=True).encode())
+    if settings.vetting and settings.vetting != "default":
+        h.update(Path(settings.vetting).read_bytes())  # a retrained vetter at the same path changes verdicts
     for f in article_files(folder):
         h.update(f.name.encode())
         h.update(f.read_bytes())

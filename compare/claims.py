@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from . import details
+from . import details, vetting
 from .align import Neighbours
 from .types import Article, Claim, Conflict, Matches, Sentence, Settings, Status, Unit
 
@@ -377,9 +377,15 @@ def office_pairs(texts: Sequence[str], arts: np.ndarray) -> list[tuple[int, int,
     return out
 
 
-def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
-    """A Claim for every sentence of every article."""
+def classify(ev: Evidence, settings: Settings, vetter: vetting.Vetter | None = None,
+             record: list[tuple[int, int, Conflict, list[float]]] | None = None) -> tuple[tuple[Claim, ...], ...]:
+    """A Claim for every sentence of every article. Conflicts the rules find are vetted by
+    ``vetter`` (default: ``Settings.vetting``'s); ``record``, if given, receives every conflict
+    the rules found, before vetting, as (article, sentence index, conflict, features)."""
     n = len(ev.articles)
+    if vetter is None:
+        vetter = vetting.load_vetter(settings.vetting)
+    words = [vetting.article_words(article.text) for article in ev.articles] if vetter or record is not None else []
     groups = wire_groups(ev.twins, settings.wire_copy)
     group_of = {i: gi for gi, g in enumerate(groups) for i in g}
     t_sents, t_clauses = thresholds(ev, settings)
@@ -473,11 +479,37 @@ def classify(ev: Evidence, settings: Settings) -> tuple[tuple[Claim, ...], ...]:
                     target = updates if kind == "update" else conflicts
                     if not any((c.kind, c.article, c.mine, c.theirs) == (kind, b, mine, theirs) for c in target):
                         target.append(found_c)
+            if conflicts and (vetter or record is not None):
+                found_in = sorted({c.article for c in conflicts})
+                conflicts = _vetted(ev, a, s, own_unit, conflicts, len(supporting) / max(1, n - 1), sentence_unit,
+                                    words, vetter, record)
+                if not supporting and not conflicts:
+                    supporting = found_in
             crow = ev.clause_rows[a][s.index]
             out[a].append(_claim(ev, settings, a, s, crow, clause_best[cstarts[j] : cstarts[j + 1]],
                                  matches, supporting, conflicts, group_of, n, arrays.of(own_unit),
                                  (value_df, art_values[a]), updates))
     return mirror_conflicts(tuple(tuple(claims) for claims in out), n)
+
+
+def _vetted(ev: Evidence, a: int, s: Sentence, own_unit: int, conflicts: list[Conflict], carried: float,
+            sentence_unit: Sequence[Sequence[int]], words: Sequence[frozenset[str]], vetter: vetting.Vetter | None,
+            record: list[tuple[int, int, Conflict, list[float]]] | None) -> list[Conflict]:
+    """The conflicts of sentence ``s`` of article ``a`` that ``vetter`` keeps (all if None),
+    each first appended to ``record`` with its features."""
+    outlets = len({c.article for c in conflicts})
+    rows = []
+    for c in conflicts:
+        t = c.sentence if 0 <= c.sentence < len(ev.sentences[c.article]) else 0
+        sim = float(ev.vectors[own_unit] @ ev.vectors[sentence_unit[c.article][t]])
+        rows.append(vetting.features(c, a, s.text, ev.sentences[c.article][t].text, sim, words, outlets, carried))
+        if record is not None:
+            record.append((a, s.index, c, rows[-1]))
+    if vetter is None:
+        return conflicts
+    probability = vetter.probabilities(np.array(rows, dtype=np.float64)).tolist()
+    return [replace(c, confidence=round(p, 3)) for c, p in zip(conflicts, probability, strict=True)
+            if p >= vetter.threshold]
 
 
 def mirror_conflicts(claims: tuple[tuple[Claim, ...], ...], n: int) -> tuple[tuple[Claim, ...], ...]:
@@ -495,7 +527,7 @@ def mirror_conflicts(claims: tuple[tuple[Claim, ...], ...], n: int) -> tuple[tup
                     have = other.conflicts if which == 0 else other.updates
                     if any(y.article == a and y.kind == x.kind for y in have):
                         continue
-                    mirrored = Conflict(x.kind, a, x.theirs, x.mine, x.slot, c.sentence.index)
+                    mirrored = Conflict(x.kind, a, x.theirs, x.mine, x.slot, c.sentence.index, x.confidence)
                     lists = add.setdefault((x.article, x.sentence), ([], []))
                     if mirrored not in lists[which]:
                         lists[which].append(mirrored)

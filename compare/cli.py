@@ -92,6 +92,11 @@ def _threshold_options() -> argparse.ArgumentParser:
                         f"at least this similar are read as one claim, so a different detail is a conflict "
                         f"(default {d.conflict}; the dashboard's 'Minimum cosine before details are compared')")
     g.add_argument("--no-calibrate", action="store_true", help="use --support alone, without per-pair margins")
+    g.add_argument("--vetter", type=Path, metavar="FILE",
+                   help="check the conflicts the rules find with this model (written by train-vetter) instead of "
+                        "the bundled one, trained on the bundled stories' gold labels")
+    g.add_argument("--no-vetting", action="store_true",
+                   help="keep every conflict the rules find (no learned check; more conflicts, more of them wrong)")
     g.add_argument("--full-encoding", action="store_true",
                    help="embed every clause on its own and every two-sentence window, not only the windows that "
                         "can decide a match (slower; by default most clauses are pooled from their sentence)")
@@ -131,8 +136,13 @@ def _settings(args: argparse.Namespace):
         value = getattr(args, name)
         if not -1.0 <= value <= 1.0:
             raise CompareError(f"--{name} must be between -1 and 1, got {value}")
+    vetting = "" if args.no_vetting else str(args.vetter) if args.vetter else "default"
+    if vetting:
+        from .vetting import load_vetter
+
+        load_vetter(vetting)  # a bad file is refused before any work
     return Settings(support=args.support, margin=args.margin, conflict=args.conflict, calibrate=not args.no_calibrate,
-                    encoding="full" if args.full_encoding else "cascade")
+                    encoding="full" if args.full_encoding else "cascade", vetting=vetting)
 
 
 def check_output_file(path: Path | None, option: str) -> None:
@@ -297,7 +307,7 @@ def print_report(comparison, summary, show: int) -> None:  # noqa: ANN001 - Comp
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from .corpus import corpora_dir, list_stories, load_story
-    from .evaluate import held_out, load_gold, score_story
+    from .evaluate import held_out, load_gold, score_story, vetters_for
     from .pipeline import compare_evidence, prepare_cached
 
     if args.clusters:
@@ -315,9 +325,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
             stories.append((story, ev, gold, held_out(folder)))
     if not stories:
         raise CompareError(f"{root}: no story has a gold.toml")
-    results = [score_story(compare_evidence(ev, settings, story.name), ev, gold, held)
+    loso = vetters_for([(story.name, ev, gold) for story, ev, gold, _ in stories], settings)
+    results = [score_story(compare_evidence(ev, settings, story.name, loso.get(story.name)), ev, gold, held)
                for story, ev, gold, held in stories]
     print(format_eval(results))
+    if loso:
+        print(f"(conflict vetting: the {len(loso)} stories whose labels trained the vetter are each scored by one "
+              f"trained without them)")
     print()
     print(format_kinds(results))
     if args.verbose:
@@ -326,13 +340,49 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 print(f"{r.story}: {e}")
     if args.ablation:
         print()
-        print(format_ablation(stories, settings, encoder))
+        print(format_ablation(stories, settings, encoder, loso))
     return 0
 
 
-def format_ablation(stories, settings, encoder) -> str:  # noqa: ANN001 - list of (Story, Evidence, gold, held out)
+def cmd_train_vetter(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from .corpus import corpora_dir, list_stories, load_story
+    from .evaluate import load_gold, train_vetter, vetting_examples
+    from .pipeline import prepare_cached
+    from .tables import write_atomic
+    from .types import Settings
+
+    if not 0.0 < args.threshold < 1.0:
+        raise CompareError(f"--threshold must be between 0 and 1, got {args.threshold}")
+    check_output_file(args.out, "--out")
+    root = args.corpora or corpora_dir()
+    settings: Settings = replace(_settings(args), vetting="")
+    encoder = _encoder(args)
+    examples = {}
+    for folder in list_stories(root):
+        gold = load_gold(folder)
+        if gold:
+            story = load_story([folder])
+            ev = prepare_cached(story.articles, encoder, ProgressBar(f"embedding {story.name}", enabled=not args.quiet),
+                                encoding=settings.encoding)
+            examples[story.name] = vetting_examples(ev, settings, gold, story.name)
+    if not examples:
+        raise CompareError(f"{root}: no story has a gold.toml")
+    vetter = train_vetter(examples, args.threshold)
+    write_atomic(args.out, vetter.to_json())
+    real = sum(int(y.sum()) for _, y in examples.values())
+    seen = sum(len(y) for _, y in examples.values())
+    if not args.quiet:
+        _err(f"trained on {len(examples)} stories: {seen} conflicts found by the rules, {real} of them real; "
+             f"wrote {args.out}")
+    return 0
+
+
+def format_ablation(stories, settings, encoder, loso=None) -> str:  # noqa: ANN001 - list of (Story, Evidence, gold, held out)
     """Overall scores with each method switched off in turn, beside the full engine: on the
-    stories the engine was tuned on, and the conflict F1 on the held-out ones."""
+    stories the engine was tuned on, and the conflict F1 on the held-out ones (``loso``: the
+    leave-one-story-out vetters of ``evaluate.vetters_for``)."""
     from dataclasses import replace
 
     from .details import RULES
@@ -344,7 +394,8 @@ def format_ablation(stories, settings, encoder) -> str:  # noqa: ANN001 - list o
         for story, ev, gold, held in stories:
             if windows is not None:
                 ev = prepare(story.articles, encoder, windows=windows, encoding=settings.encoding)
-            rows.append(score_story(compare_evidence(ev, settings, story.name), ev, gold, held))
+            vetter = (loso or {}).get(story.name) if settings.vetting else None
+            rows.append(score_story(compare_evidence(ev, settings, story.name, vetter), ev, gold, held))
         return total([r for r in rows if not r.held_out]), total([r for r in rows if r.held_out])
 
     variants = [
@@ -355,6 +406,7 @@ def format_ablation(stories, settings, encoder) -> str:  # noqa: ANN001 - list o
         ("- lexical bonus", replace(settings, lexical=0.0), None),
         ("- novelty check", replace(settings, novelty=9.0), None),
         *((f"- conflict rule: {rule}", replace(settings, rules_off=(rule,)), None) for rule in RULES),
+        ("- conflict vetting (learned)", replace(settings, vetting=""), None),
     ]
     lines = [f"{'ablation':42} {'unique F1':>9} {'conflict F1':>11} {'adds F1':>8}   held-out conflicts P     R    F1",
              "-" * 107]
@@ -646,6 +698,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress")
     p.set_defaults(func=cmd_eval)
 
+    p = sub.add_parser("train-vetter", parents=[model, thresholds], help="train the conflict check on gold labels",
+                       description="Train the learned check on conflicts (a logistic model over features of each "
+                       "conflict the rules find) on every story with a gold.toml under the corpus folder, and write "
+                       "it as JSON, for --vetter. A conflict counts as real when both its sentences are labelled "
+                       "[[conflicting]]. The bundled model is this command's output on the bundled corpora.")
+    p.add_argument("--corpora", type=Path, metavar="DIR", help="corpus folder (default: the bundled corpora)")
+    p.add_argument("--out", type=Path, required=True, metavar="FILE", help="where to write the model (JSON)")
+    p.add_argument("--threshold", type=float, default=0.5, metavar="P",
+                   help="probability under which a conflict is dropped (default 0.5)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress")
+    p.set_defaults(func=cmd_train_vetter)
+
     p = sub.add_parser("batch", parents=[model, thresholds, clustering], help="compare every story folder under a corpus",
                        description="Compare every story folder under CORPUS and write one divergence table. "
                        "Resumable: stories finished by an earlier run (same files, model and thresholds) are not "
@@ -697,7 +761,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_usage(sys.stderr)
-        _err("error: name a command (list, run, eval, batch, cluster, fetch); --help explains them")
+        _err("error: name a command (list, run, eval, train-vetter, batch, cluster, fetch); --help explains them")
         return 2
     try:
         return int(args.func(args) or 0)

@@ -45,7 +45,7 @@ MONTHS = {m: i for i, m in enumerate(
 MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
 MONTHS["sept"] = 9
 WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
-NEGATIONS = frozenset("not no never none neither nor cannot denied denies deny".split())
+NEGATIONS = frozenset("not no never none neither nor nobody nothing no-one cannot denied denies deny".split())
 """Negation cues ("without power" states a condition, and "power is out" agrees with it: not a cue)."""
 NAME_VARIANTS = {
     "kiev": "kyiv", "zelenskiy": "zelensky", "zelenskyy": "zelensky", "zelenskyi": "zelensky",
@@ -1298,6 +1298,8 @@ _NEG_SKIP = frozenset(
 
 
 _HEDGES = frozenset("almost nearly hardly virtually".split())
+_NO_ONE = frozenset("no nobody nothing no-one".split())
+"""Cues whose denied predicate follows the verb ("nobody was killed": killed)."""
 _BE = frozenset("was were is are had has have been be".split())
 
 
@@ -1345,7 +1347,7 @@ def negations(text: str) -> tuple[Negation, ...]:
         c = r.clause[i]
         pred: list[str] = []
         start = i + 1
-        if (low in ("none", "neither") and start < n and r.low[start] == "of") or low == "no":
+        if (low in ("none", "neither") and start < n and r.low[start] == "of") or low in _NO_ONE:
             # "none of its crew members were hurt", "no further dates have been set": what is
             # denied is after the verb ("no one was hurt" and "no injuries" keep their noun)
             aux = next((k for k in range(start, min(n, start + 6)) if r.clause[k] == c and r.low[k] in _BE), -1)

@@ -4,7 +4,7 @@ beside the naive baseline (nearest sentence in another outlet, unique if cosine 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from .claims import Evidence
-from .types import Article, CompareError, Comparison, Sentence, Status
+from .types import Article, CompareError, Comparison, Sentence, Settings, Status
+from .vetting import FEATURES, Vetter
 
 GOLD_FILE = "gold.toml"
 LABELS = ("unique", "adds", "conflicting", "update", "decoy")
@@ -358,3 +359,63 @@ def naive_clusters(vectors: np.ndarray, cutoff: float) -> list[int]:
 
     _, labels = connected_components(vectors @ vectors.T >= cutoff, directed=False)
     return [int(x) for x in labels]
+
+
+# --- the conflict vetter ----------------------------------------------------------------------
+
+
+def vetting_examples(ev: Evidence, settings: Settings, labels: Sequence[GoldLabel],
+                     story: str = "gold") -> tuple[np.ndarray, np.ndarray]:
+    """Every conflict the rules find in one story, as (features (n, len(FEATURES)), labels (n,)):
+    1 when both sentences are labelled conflicting in the gold, else 0 (a decoy, an update, a
+    carried sentence ...). Conflicts are recorded before any vetting."""
+    from dataclasses import replace
+
+    from .claims import classify
+
+    record: list = []
+    classify(ev, replace(settings, vetting=""), record=record)
+    gold = locate(labels, ev.articles, ev.sentences, story)
+
+    def conflicting(key: tuple[int, int]) -> bool:
+        return key in gold and gold[key].label == "conflicting"
+
+    x = np.array([f for *_, f in record], dtype=np.float64).reshape(len(record), len(FEATURES))
+    y = np.array([conflicting((a, s)) and conflicting((c.article, c.sentence)) for a, s, c, _ in record], dtype=np.float64)
+    return x, y
+
+
+def train_vetter(examples: Mapping[str, tuple[np.ndarray, np.ndarray]], threshold: float = 0.5,
+                 leave_out: str = "") -> Vetter:
+    """The vetter trained on the examples of every story (by name) but ``leave_out``."""
+    from .vetting import train
+
+    names = sorted(k for k in examples if k != leave_out)
+    x = np.concatenate([examples[k][0] for k in names]) if names else np.zeros((0, len(FEATURES)))
+    y = np.concatenate([examples[k][1] for k in names]) if names else np.zeros(0)
+    return train(x, y, threshold=threshold, trained_on=names)
+
+
+def vetters_for(stories: Sequence[tuple[str, Evidence, Sequence[GoldLabel]]], settings: Settings) -> dict[str, Vetter]:
+    """Per story whose labels trained ``settings``' vetter: a vetter trained the same way on
+    every other story the shipped one was trained on (leave one story out), so that no story is
+    scored by a model that has seen its labels. Stories it never saw are absent (they use it)."""
+    from .vetting import load_vetter
+
+    shipped = load_vetter(settings.vetting)
+    if shipped is None:
+        return {}
+    seen = set(shipped.trained_on)
+    examples = {name: vetting_examples(ev, settings, gold, name) for name, ev, gold in stories if name in seen}
+    out = {}
+    for name in examples:
+        try:
+            out[name] = train_vetter(examples, shipped.threshold, leave_out=name)
+        except CompareError:  # the other stories hold only real (or only false) conflicts: nothing to learn
+            out[name] = KEEP_ALL
+    return out
+
+
+KEEP_ALL = Vetter(features=FEATURES, mean=(0.0,) * len(FEATURES), scale=(1.0,) * len(FEATURES),
+                  weights=(0.0,) * len(FEATURES), bias=0.0, threshold=0.0)
+"""A vetter that keeps every conflict (for a story whose leave-one-out training set cannot train one)."""

@@ -19,6 +19,7 @@ from .language import article_language, model_is_multilingual
 from .segment import segment, split_clauses
 from .store import store_for, story_key
 from .types import Article, CompareError, Comparison, Sentence, Settings, Unit
+from .vetting import Vetter
 
 TWIN_COSINE = 0.93
 """Sentences this similar are treated as the same text (wire copy)."""
@@ -348,11 +349,12 @@ def prepare_cached(articles: Sequence[Article], encoder: Encoder, progress: Prog
     return ev
 
 
-def compare_evidence(ev: Evidence, settings: Settings, story: str = "story") -> Comparison:
-    """Classify prepared evidence under ``settings`` (cheap; no model). Each article's language
-    is taken as declared, else detected (a few ms, once per text)."""
+def compare_evidence(ev: Evidence, settings: Settings, story: str = "story", vetter: Vetter | None = None) -> Comparison:
+    """Classify prepared evidence under ``settings`` (cheap; no model), conflicts vetted by
+    ``vetter`` if given, else by ``settings.vetting``'s. Each article's language is taken as
+    declared, else detected (a few ms, once per text)."""
     return Comparison(
-        story=story, articles=ev.articles, sentences=ev.sentences, claims=classify(ev, settings),
+        story=story, articles=ev.articles, sentences=ev.sentences, claims=classify(ev, settings, vetter),
         settings=settings, model=ev.model, wire_groups=wire_groups(ev.twins, settings.wire_copy),
         languages=tuple(article_language(a) for a in ev.articles), multilingual=model_is_multilingual(ev.model),
     )

@@ -189,7 +189,10 @@ def match_panel_html(claim: Claim, comparison: Comparison, limit: int = MAX_PANE
         conf = "".join(
             f'<div class="sc-m-conf">{html.escape(c.kind)}: {html.escape(c.mine)} '
             f'{"->" if c.kind == "update" else "vs"} {html.escape(c.theirs)}'
-            + (f" (slot: {html.escape(c.slot)})" if c.slot else "") + "</div>" for c in details)
+            + (f" (slot: {html.escape(c.slot)})" if c.slot else "")
+            + (f" · learned check: {c.confidence:.0%} likely real" if c.confidence is not None else "")
+            + (f"<br>in: {html.escape(other)}" if (other := comparison.stated_in(c)) and other != m.text else "")
+            + "</div>" for c in details)
         rows.append(f'<div class="sc-m" data-match="{html.escape(outlets[m.article], quote=True)}">'
                     f"<b>{html.escape(outlets[m.article])}</b> · {m.similarity:.2f} · {verdict}"
                     f"<div>{html.escape(m.text)}</div>{conf}</div>")

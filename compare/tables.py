@@ -134,7 +134,8 @@ MATCH_KINDS = {"sentence": "a sentence", "window": "consecutive sentences", "cla
 
 def match_table(comparison: Comparison, claim: Claim, needed: Sequence[float] | None = None) -> pd.DataFrame:
     """The drill-down of one sentence: its best match in each other outlet, best first, with
-    the score, whether that outlet carries the claim, and any conflicting detail. ``needed``
+    the score, whether that outlet carries the claim, and any conflicting detail (with the
+    learned check's probability that it is real). ``needed``
     (per article) adds the cosine a whole-sentence match needs from each outlet."""
     import pandas as pd
 
@@ -148,11 +149,15 @@ def match_table(comparison: Comparison, claim: Claim, needed: Sequence[float] | 
             "matched as": MATCH_KINDS.get(m.kind, m.kind),
             "best match": m.text,
             "conflict": "; ".join(f"{c.kind}: {c.mine} {'->' if c.kind == 'update' else 'vs'} {c.theirs}"
+                                  + (f" (in: {other})" if (other := comparison.stated_in(c)) and other != m.text
+                                     else "")
                                   for c in (*claim.conflicts, *claim.updates) if c.article == m.article),
             "same slot": "; ".join(c.slot for c in (*claim.conflicts, *claim.updates) if c.article == m.article and c.slot),
+            "likely real": "; ".join(f"{c.confidence:.0%}" for c in claim.conflicts
+                                     if c.article == m.article and c.confidence is not None),
         })
     columns = ["outlet", "similarity", *(["needed"] if needed is not None else []), "carries it", "conflict",
-               "same slot", "matched as", "best match"]
+               "same slot", "likely real", "matched as", "best match"]
     return pd.DataFrame(rows, columns=columns)
 
 

@@ -205,6 +205,9 @@ class Conflict:
     date attaches to, the title before a name, the negated predicate."""
     sentence: int = -1
     """Index of the other article's sentence that states it (-1 if unknown)."""
+    confidence: float | None = None
+    """The learned check's probability that the conflict is real (``compare.vetting``); None
+    when no check ran (``Settings.vetting`` "") and for updates."""
 
     def describe(self, outlets: tuple[str, ...] | list[str]) -> str:
         """One line for a table cell, e.g. ``number: 6 vs 8 (Harbor Wire)``, or
@@ -281,6 +284,10 @@ class Settings:
     """Share of sentences with a near-verbatim twin above which two articles are one source."""
     rules_off: tuple[str, ...] = ()
     """Conflict rules switched off (names from ``details.RULES``; for the ablation)."""
+    vetting: str = "default"
+    """The learned check on the rules' conflicts (``compare.vetting``): "default" for the model
+    trained on the bundled gold labels, the path of a model trained by ``train-vetter``, or ""
+    for none (every conflict the rules find is kept)."""
     encoding: str = "cascade"
     """What is embedded: ``cascade`` embeds the sentences (pooling from each sentence's tokens
     every clause whose words other articles also use, and embedding the others alongside), then
@@ -327,6 +334,12 @@ class Comparison:
         if self.multilingual:
             return ()
         return tuple(i for i, code in enumerate(self.languages) if code not in ("", "en"))
+
+    def stated_in(self, c: Conflict) -> str:
+        """The other outlet's sentence that states a conflict's (or update's) detail, "" if
+        unknown: the slot search finds some in a sentence other than that outlet's best match."""
+        sentences = self.sentences[c.article]
+        return sentences[c.sentence].text if 0 <= c.sentence < len(sentences) else ""
 
     @property
     def outlets(self) -> tuple[str, ...]:

@@ -202,12 +202,13 @@ def test_the_dashboard_reads_in_the_theme_and_a_sentence_opens_its_matches(serve
         near = item.locator(".sc-near")
         assert near.evaluate("e => e.scrollWidth <= e.clientWidth + 1") and "nearest:" in near.inner_text()
 
-        # a conflict's panel names the other side's detail and the slot; opened with a click (touch alike)
+        # a conflict's panel names the other side's detail, the slot and the check; opened with a click (touch alike)
         conflicting = page.locator('.sc-grid summary:has([data-status="conflicting"])').first
         conflicting.click()
         conflict_panel = conflicting.locator("xpath=..").locator(".sc-panel")
         assert conflict_panel.locator(".sc-m-conf").first.is_visible()
         assert "slot:" in conflict_panel.locator(".sc-m-conf").first.inner_text()
+        assert "% likely real" in conflict_panel.locator(".sc-m-conf").first.inner_text()  # the learned check's say
 
         # WCAG AA again with a match panel open: the panel's own colours
         assert_aa(page, theme, {".sc-grid": ["sc-panel-h", "sc-m", "sc-m-yes", "sc-m-no", "sc-m-conf"]})

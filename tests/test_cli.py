@@ -612,3 +612,47 @@ def test_a_german_article_is_warned_about_and_its_claims_not_flagged(seed_run, c
     proc = run_cli(cli_env, "run", *files, "--multilingual")
     assert proc.returncode == 0 and "English-only" not in proc.stderr
     assert "[UNIQUE  ]" in proc.stdout[proc.stdout.index("\nKiewer Rundschau:"):]
+
+
+def test_train_vetter_writes_a_model_that_run_and_eval_take(cli_env, tmp_path):
+    import shutil
+
+    corpus = tmp_path / "labelled"
+    names = ("sinkhole-2026", "turbine-collapse-2026", "ammonia-leak-2026")  # each with false conflicts to learn from
+    for name in names:
+        shutil.copytree(CORPORA / name, corpus / name)
+    out = tmp_path / "my-vetter.json"
+    proc = run_cli(cli_env, "train-vetter", "--corpora", str(corpus), "--out", str(out), "--threshold", "0.6", "-q")
+    assert proc.returncode == 0, proc.stderr
+    model = json.loads(out.read_text(encoding="utf-8"))
+    assert model["trained_on"] == sorted(names)
+    assert model["threshold"] == 0.6
+    csv_path = tmp_path / "t.csv"
+    proc = run_cli(cli_env, "run", str(corpus / "sinkhole-2026"), "--vetter", str(out), "-q", "--csv", str(csv_path))
+    assert proc.returncode == 0, proc.stderr
+    assert csv_path.exists()
+    # eval scores each of the three stories with a vetter trained on the other two
+    proc = run_cli(cli_env, "eval", "--corpora", str(corpus), "--vetter", str(out), "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert "the 3 stories whose labels trained the vetter are each scored by one trained without them" in proc.stdout
+
+
+@pytest.mark.parametrize("bad", ["missing.json", "notjson.json"])
+def test_a_bad_vetter_is_one_line_naming_the_file(cli_env, tmp_path, bad):
+    (tmp_path / "notjson.json").write_text("{not json", encoding="utf-8")
+    proc = run_cli(cli_env, "run", SEED, "--vetter", str(tmp_path / bad), "-q")
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and bad in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_no_vetting_keeps_every_conflict_the_rules_find(cli_env, tmp_path):
+    plain, vetted = tmp_path / "plain.csv", tmp_path / "vetted.csv"
+    story = str(CORPORA / "festival-stage-collapse-2026")
+    assert run_cli(cli_env, "run", story, "--no-vetting", "-q", "--csv", str(plain)).returncode == 0
+    assert run_cli(cli_env, "run", story, "-q", "--csv", str(vetted)).returncode == 0
+    bare = pd.read_csv(plain)
+    kept = pd.read_csv(vetted)
+    n_bare = int((bare["status"] == "conflicting").sum())
+    n_kept = int((kept["status"] == "conflicting").sum())
+    assert n_kept < n_bare, (n_kept, n_bare)
+    assert n_kept > 0

@@ -12,6 +12,7 @@ import sys
 import pandas as pd
 
 from compare.tables import DIVERGENCE_COLUMNS, SUMMARY_COLUMNS
+from compare.vetting import load_vetter, read_vetter
 
 from .conftest import CORPORA, ROOT
 
@@ -49,7 +50,7 @@ def test_readme_commands_run(tmp_path, cache_dir):
         + "</p></article></body></html>", encoding="utf-8")
     (tmp_path / "corpora").symlink_to(CORPORA)
     commands = cli_block()
-    assert len(commands) == 6
+    assert len(commands) == 7
     for line in commands:
         args = shlex.split(line)[1:]
         if args[0] == "fetch":  # needs the web: check that the command and its options exist
@@ -63,6 +64,8 @@ def test_readme_commands_run(tmp_path, cache_dir):
     assert tuple(table.columns) == DIVERGENCE_COLUMNS
     assert len(pd.read_json(tmp_path / "out.json")) > 10
     assert set(pd.read_csv(tmp_path / "all.csv")["story"]) == {p.name for p in CORPORA.iterdir() if p.is_dir()}
+    # train-vetter on the bundled corpora trains the shipped vetter
+    assert read_vetter(tmp_path / "my-vetter.json").trained_on == load_vetter("default").trained_on
 
 
 def test_readme_documents_every_column():

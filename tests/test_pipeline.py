@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from compare import Settings, Status, compare_evidence, load_story
-from compare.evaluate import held_out, load_gold, locate, score_story, total
+from compare.evaluate import held_out, load_gold, locate, score_story, total, train_vetter, vetters_for, vetting_examples
 from compare.pipeline import prepare
+from compare.vetting import load_vetter
 
 from .conftest import CORPORA, SEED_STORY
 
@@ -43,14 +44,27 @@ SEED_CARRIED = [
 
 
 @pytest.fixture(scope="module")
-def scores(evidence):
-    out = {}
-    for name, (_story, ev) in evidence.items():
-        gold = load_gold(CORPORA / name)
-        if not gold:
-            continue  # the clustering pile's near-topic stories carry no sentence labels
-        out[name] = score_story(compare_evidence(ev, Settings(), name), ev, gold, is_held_out=held_out(CORPORA / name))
-    return out
+def labelled(evidence):
+    """(name, evidence, gold labels) of every bundled story with a gold.toml (the clustering
+    pile's near-topic stories carry no sentence labels)."""
+    return [(name, ev, gold) for name, (_story, ev) in evidence.items() if (gold := load_gold(CORPORA / name))]
+
+
+@pytest.fixture(scope="module")
+def loso(labelled):
+    """Per story, the conflict vetter trained without its labels (as ``eval`` scores it)."""
+    return vetters_for(labelled, Settings())
+
+
+def _scores(labelled, settings, vetters):
+    return {name: score_story(compare_evidence(ev, settings, name, vetters.get(name)), ev, gold,
+                              is_held_out=held_out(CORPORA / name))
+            for name, ev, gold in labelled}
+
+
+@pytest.fixture(scope="module")
+def scores(labelled, loso):
+    return _scores(labelled, Settings(), loso)
 
 
 def tuned(scores):
@@ -65,16 +79,41 @@ def test_held_out_stories_are_scored_apart_from_the_tuned_ones(scores):
 
 def test_held_out_conflicts_accuse_no_honest_outlet(scores):
     # Stories written after the conflict rules were tuned (issue 12): a "conflicting" call must be right.
-    # Floors just under today's figures on the 53 held-out stories (P 0.65, R 0.37, 73 of 889 decoys
-    # flagged, negation P 0.60), which are short of the issue's target (P 0.85, R 0.70): see the
-    # README's "Quality". (Rounds 14-16, first seen at P 0.32-0.47, brought the pooled precision
-    # down from 0.75, and round 18, first seen at P 0.29, from 0.67.)
+    # Floors just under today's figures on the 56 held-out stories, each scored with the conflict
+    # vetter trained without its labels (P 0.82, R 0.31, 29 of 935 decoys flagged, negation P 0.76),
+    # which are short of the issue's target (P 0.85, R 0.70): see the README's "Quality". (Without
+    # the vetter: P 0.65, R 0.37, 75 decoys; rounds 14-18, each first seen at P 0.29-0.47, had
+    # brought the rules' pooled precision down from 0.75.)
     held = total([s for s in scores.values() if s.held_out], "held out")
-    assert held.conflicting.precision >= 0.63, held.conflicting
-    assert held.conflicting.recall >= 0.35, held.conflicting
-    assert held.decoys.fp <= 76, held.decoys  # non-conflicts that look like conflicts
+    assert held.conflicting.precision >= 0.80, held.conflicting
+    assert held.conflicting.recall >= 0.29, held.conflicting
+    assert held.decoys.fp <= 32, held.decoys  # non-conflicts that look like conflicts
     negation = dict(held.kinds)["negation"]
-    assert negation.precision >= 0.57, negation
+    assert negation.precision >= 0.72, negation
+
+
+def test_the_conflict_vetter_pays_on_stories_it_never_saw(labelled, scores):
+    # The learned check (each story scored by a vetter trained without it) against the rules
+    # alone: fewer wrong accusations, most real conflicts kept.
+    bare = _scores(labelled, Settings(vetting=""), {})
+    held = total([s for s in scores.values() if s.held_out])
+    held_bare = total([s for s in bare.values() if s.held_out])
+    assert held.conflicting.precision >= held_bare.conflicting.precision + 0.1, (held.conflicting, held_bare.conflicting)
+    assert held.decoys.fp <= held_bare.decoys.fp / 2, (held.decoys, held_bare.decoys)
+    assert held.conflicting.tp >= 0.75 * held_bare.conflicting.tp, (held.conflicting, held_bare.conflicting)
+
+
+def test_the_shipped_vetter_is_the_one_the_bundled_labels_train(labelled):
+    # compare/vetter.json must be regenerated (story-compare train-vetter --out compare/vetter.json)
+    # whenever the rules, the features or the gold labels change: it is what users run.
+    shipped = load_vetter("default")
+    examples = {name: vetting_examples(ev, Settings(), gold, name) for name, ev, gold in labelled}
+    fresh = train_vetter(examples, shipped.threshold)
+    assert set(shipped.trained_on) == {name for name, _, _ in labelled}
+    assert fresh.trained_on == shipped.trained_on
+    np.testing.assert_allclose(fresh.weights, shipped.weights, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(fresh.mean, shipped.mean, rtol=1e-5, atol=1e-7)
+    assert fresh.bias == pytest.approx(shipped.bias, rel=1e-4, abs=1e-6)
 
 
 def test_every_bundled_story_has_3_to_8_outlets_and_the_tuned_ones_gold(evidence):
@@ -99,8 +138,10 @@ def test_overall_unique_f1_beats_naive_baseline(scores):
 
 
 def test_conflicting_details_f1_floor(scores):
+    # 0.85 with the rules alone; the vetter, trained without each story, drops one real pair of
+    # the tuned stories (CrowdStrike's "nearly 15 percent" vs "about 11 percent", at p 0.49).
     t = total(tuned(scores))
-    assert t.conflicting.f1 >= 0.8, t.conflicting
+    assert t.conflicting.f1 >= 0.75, t.conflicting
     assert t.conflicting.precision >= 0.9, t.conflicting
 
 
@@ -374,3 +415,31 @@ def test_full_encoding_is_a_setting_and_a_bad_one_is_refused(encoder):
         Settings(encoding="some")
     with pytest.raises(CompareError, match="encoding"):
         prepare(arts, encoder, encoding="some")
+
+
+def test_a_conflict_found_off_the_best_match_shows_the_sentence_that_states_it(evidence):
+    # The slot search finds some conflicts in another sentence than the outlet's best match; the
+    # drill-down must show that sentence, not only the best match that says something else.
+    import html
+
+    from compare.render import match_panel_html
+    from compare.tables import match_table
+
+    _story, ev = evidence["festival-stage-collapse-2026"]
+    comparison = compare_evidence(ev, Settings(), "festival")
+    found = 0
+    for claims in comparison.claims:
+        for claim in claims:
+            best = {m.article: m.text for m in claim.matches}
+            for c in claim.conflicts:
+                stated = comparison.stated_in(c)
+                assert stated, c
+                if c.kind in ("number", "name"):  # times and dates are shown normalised ("22:47")
+                    assert c.theirs.split()[0] in stated, (c, stated)
+                assert c.confidence is not None and c.confidence >= 0.5
+                if c.article in best and stated != best[c.article]:
+                    found += 1
+                    assert f"in: {html.escape(stated)}" in match_panel_html(claim, comparison)
+                    cell = match_table(comparison, claim).set_index("outlet").loc[comparison.outlets[c.article], "conflict"]
+                    assert f"(in: {stated})" in cell
+    assert found >= 1
