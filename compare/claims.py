@@ -412,7 +412,7 @@ def _classify(ev: Evidence, settings: Settings, vetter: vetting.Vetter | None,
     n = len(ev.articles)
     if vetter is None:
         vetter = vetting.load_vetter(settings.vetting)
-    words = [vetting.article_words(article.text) for article in ev.articles] if vetter or record is not None else []
+    lexicon = vetting.Lexicon([article.text for article in ev.articles]) if vetter or record is not None else None
     groups = wire_groups(ev.twins, settings.wire_copy)
     group_of = {i: gi for gi, g in enumerate(groups) for i in g}
     t_sents, t_clauses = thresholds(ev, settings)
@@ -506,10 +506,10 @@ def _classify(ev: Evidence, settings: Settings, vetter: vetting.Vetter | None,
                     target = updates if kind == "update" else conflicts
                     if not any((c.kind, c.article, c.mine, c.theirs) == (kind, b, mine, theirs) for c in target):
                         target.append(found_c)
-            if conflicts and (vetter or record is not None):
+            if conflicts and lexicon is not None:  # a vetter or a record
                 found_in = sorted({c.article for c in conflicts})
                 conflicts = _vetted(ev, a, s, own_unit, conflicts, len(supporting) / max(1, n - 1), sentence_unit,
-                                    words, vetter, record)
+                                    lexicon, vetter, record)
                 if not supporting and not conflicts:
                     supporting = found_in
             crow = ev.clause_rows[a][s.index]
@@ -520,7 +520,7 @@ def _classify(ev: Evidence, settings: Settings, vetter: vetting.Vetter | None,
 
 
 def _vetted(ev: Evidence, a: int, s: Sentence, own_unit: int, conflicts: list[Conflict], carried: float,
-            sentence_unit: Sequence[Sequence[int]], words: Sequence[frozenset[str]], vetter: vetting.Vetter | None,
+            sentence_unit: Sequence[Sequence[int]], lexicon: vetting.Lexicon, vetter: vetting.Vetter | None,
             record: list[tuple[int, int, Conflict, list[float]]] | None) -> list[Conflict]:
     """The conflicts of sentence ``s`` of article ``a`` that ``vetter`` keeps (all if None),
     each first appended to ``record`` with its features."""
@@ -529,7 +529,7 @@ def _vetted(ev: Evidence, a: int, s: Sentence, own_unit: int, conflicts: list[Co
     for c in conflicts:
         t = c.sentence if 0 <= c.sentence < len(ev.sentences[c.article]) else 0
         sim = float(ev.vectors[own_unit] @ ev.vectors[sentence_unit[c.article][t]])
-        rows.append(vetting.features(c, a, s.text, ev.sentences[c.article][t].text, sim, words, outlets, carried))
+        rows.append(vetting.features(c, a, s.text, ev.sentences[c.article][t].text, sim, lexicon, outlets, carried))
         if record is not None:
             record.append((a, s.index, c, rows[-1]))
     if vetter is None:

@@ -142,6 +142,49 @@ def article_words(text: str) -> frozenset[str]:
     return frozenset(w.lower() for w in details.tokens(text))
 
 
+class Lexicon:
+    """Which articles use which words, for the features that ask where a detail is given, and
+    what each sentence reads as (its terms, whether it is timed), memoised: built once per
+    classification. A detail's articles are looked up, not searched for, and a sentence in many
+    conflicts is read once, so a 1,000-outlet story costs no more per conflict than a small one."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.words = [article_words(t) for t in texts]
+        self._index: dict[str, list[int]] = {}
+        for a, words in enumerate(self.words):
+            for w in words:
+                self._index.setdefault(w, []).append(a)
+        self._given: dict[tuple[str, ...], frozenset[int]] = {}
+        self._terms: dict[str, frozenset[str]] = {}
+        self._timed: dict[str, bool] = {}
+
+    def terms(self, text: str) -> frozenset[str]:
+        """``details.content_terms``, memoised."""
+        found = self._terms.get(text)
+        if found is None:
+            found = self._terms[text] = details.content_terms(text)
+        return found
+
+    def timed(self, text: str) -> bool:
+        """``details.timed``, memoised."""
+        found = self._timed.get(text)
+        if found is None:
+            found = self._timed[text] = details.timed(text)
+        return found
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def giving(self, detail: tuple[str, ...]) -> frozenset[int]:
+        """The articles whose words include every word of ``detail`` (lower-cased)."""
+        found = self._given.get(detail)
+        if found is None:
+            lists = sorted((self._index.get(w, []) for w in set(detail)), key=len)
+            found = frozenset(lists[0]).intersection(*lists[1:]) if lists else frozenset()
+            self._given[detail] = found
+        return found
+
+
 def _context(text: str, detail: str) -> frozenset[str]:
     at = text.find(detail)
     if at < 0:
@@ -159,32 +202,33 @@ def _value(detail: str) -> float | None:
     return q[0].value if q and q[0].value > 0 else None
 
 
-def features(c: Conflict, a: int, mine_text: str, their_text: str, sim: float,
-             words: Sequence[frozenset[str]], outlets: int, carried: float) -> list[float]:
+def features(c: Conflict, a: int, mine_text: str, their_text: str, sim: float, lexicon: Lexicon,
+             outlets: int, carried: float) -> list[float]:
     """``FEATURES`` of conflict ``c`` of a sentence of article ``a`` (``mine_text``) with
-    ``their_text`` of article ``c.article``, at sentence cosine ``sim``. ``words``: every
-    article's ``article_words``; ``outlets``: the other articles this sentence conflicts with;
+    ``their_text`` of article ``c.article``, at sentence cosine ``sim``. ``lexicon``: the
+    story's articles' words; ``outlets``: the other articles this sentence conflicts with;
     ``carried``: the share of the other articles that carry it."""
-    n = len(words)
-    mine = [w.lower() for w in details.tokens(c.mine)]
-    theirs = [w.lower() for w in details.tokens(c.theirs)]
+    n = len(lexicon)
+    mine = tuple(w.lower() for w in details.tokens(c.mine))
+    theirs = tuple(w.lower() for w in details.tokens(c.theirs))
 
-    def given_by(detail: list[str], skip: int) -> float:
+    def given_by(detail: tuple[str, ...], skip: int) -> float:
         if not detail:
             return 0.0
-        return sum(all(w in words[k] for w in detail) for k in range(n) if k != skip) / max(1, n - 1)
+        giving = lexicon.giving(detail)
+        return (len(giving) - (skip in giving)) / max(1, n - 1)
 
-    in_other = (float(bool(theirs) and all(w in words[a] for w in theirs))
-                + float(bool(mine) and all(w in words[c.article] for w in mine))) / 2
+    in_other = (float(bool(theirs) and a in lexicon.giving(theirs))
+                + float(bool(mine) and c.article in lexicon.giving(mine))) / 2
     v1, v2 = _value(c.mine), _value(c.theirs)
     ratio = min(5.0, abs(math.log(v1 / v2))) if c.kind == "number" and v1 and v2 else 0.0
     return [
         sim,
-        _jaccard(details.content_terms(mine_text), details.content_terms(their_text)),
+        _jaccard(lexicon.terms(mine_text), lexicon.terms(their_text)),
         _jaccard(_context(mine_text, c.mine), _context(their_text, c.theirs)),
         (given_by(mine, a) + given_by(theirs, c.article)) / 2,
         in_other,
-        float(details.timed(mine_text)) + float(details.timed(their_text)),
+        float(lexicon.timed(mine_text)) + float(lexicon.timed(their_text)),
         float(min(5, outlets)),
         carried,
         float(any(q in mine_text for q in _QUOTES)) + float(any(q in their_text for q in _QUOTES)),

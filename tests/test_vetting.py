@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from compare.types import CompareError, Conflict
-from compare.vetting import FEATURES, MODEL_FILE, article_words, features, load_vetter, read_vetter, train
+from compare.vetting import FEATURES, MODEL_FILE, Lexicon, features, load_vetter, read_vetter, train
 
 
 def _data(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -90,7 +90,7 @@ def test_features_of_a_number_conflict():
     texts = ["Six people were rescued from the river on Tuesday, police said.",
              "Police said eight people were rescued from the river.",
              "Eight people were rescued, the fire service said, and six are missing."]
-    words = [article_words(t) for t in texts]
+    words = Lexicon(texts)
     c = Conflict("number", 1, "Six people", "eight people", "people (rescued)", 0)
     f = dict(zip(FEATURES, features(c, 0, texts[0], texts[1], 0.8, words, outlets=1, carried=0.5), strict=True))
     assert f["sim"] == 0.8 and f["carried"] == 0.5 and f["outlets"] == 1
@@ -103,3 +103,11 @@ def test_features_of_a_number_conflict():
     hedged = Conflict("number", 1, "about six people", "more than eight people", "people", 0)
     g = dict(zip(FEATURES, features(hedged, 0, texts[0], texts[1], 0.8, words, 1, 0.5), strict=True))
     assert g["hedged"] == 2.0
+
+
+def test_the_lexicon_finds_the_articles_that_give_a_detail():
+    lex = Lexicon(["Six people were rescued.", "Eight people died; six are missing.", "No one was hurt."])
+    assert lex.giving(("six", "people")) == {0, 1}
+    assert lex.giving(("eight",)) == {1}
+    assert lex.giving(("seven",)) == frozenset()
+    assert lex.giving(("people", "six")) == {0, 1} and len(lex) == 3
