@@ -306,25 +306,14 @@ def print_report(comparison, summary, show: int) -> None:  # noqa: ANN001 - Comp
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .corpus import corpora_dir, list_stories, load_story
-    from .evaluate import held_out, load_gold, score_story, vetters_for
-    from .pipeline import compare_evidence, prepare_cached
+    from .evaluate import score_story, vetters_for
+    from .pipeline import compare_evidence
 
     if args.clusters:
         return cmd_eval_clusters(args)
-    root = args.corpora or corpora_dir()
     settings = _settings(args)
     encoder = _encoder(args)
-    stories = []
-    for folder in list_stories(root):
-        gold = load_gold(folder)
-        if gold:
-            story = load_story([folder])
-            ev = prepare_cached(story.articles, encoder, ProgressBar(f"embedding {story.name}", enabled=not args.quiet),
-                                encoding=settings.encoding)
-            stories.append((story, ev, gold, held_out(folder)))
-    if not stories:
-        raise CompareError(f"{root}: no story has a gold.toml")
+    stories = _gold_stories(args.corpora, encoder, settings, args.quiet)
     loso = vetters_for([(story.name, ev, gold) for story, ev, gold, _ in stories], settings)
     results = [score_story(compare_evidence(ev, settings, story.name, loso.get(story.name)), ev, gold, held)
                for story, ev, gold, held in stories]
@@ -344,31 +333,41 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _gold_stories(corpora: Path | None, encoder, settings, quiet: bool) -> list:  # noqa: ANN001
+    """(Story, Evidence, gold labels, held out) of every story folder under ``corpora`` (default:
+    the bundled corpora) that has a gold.toml, prepared (from the result store when it can be)."""
+    from .corpus import corpora_dir, list_stories, load_story
+    from .evaluate import held_out, load_gold
+    from .pipeline import prepare_cached
+
+    root = corpora or corpora_dir()
+    stories = []
+    for folder in list_stories(root):
+        gold = load_gold(folder)
+        if gold:
+            story = load_story([folder])
+            ev = prepare_cached(story.articles, encoder, ProgressBar(f"embedding {story.name}", enabled=not quiet),
+                                encoding=settings.encoding)
+            stories.append((story, ev, gold, held_out(folder)))
+    if not stories:
+        raise CompareError(f"{root}: no story has a gold.toml")
+    return stories
+
+
 def cmd_train_vetter(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from .corpus import corpora_dir, list_stories, load_story
-    from .evaluate import load_gold, train_vetter, vetting_examples
-    from .pipeline import prepare_cached
+    from .evaluate import train_vetter, vetting_examples
     from .tables import write_atomic
     from .types import Settings
 
     if not 0.0 < args.threshold < 1.0:
         raise CompareError(f"--threshold must be between 0 and 1, got {args.threshold}")
     check_output_file(args.out, "--out")
-    root = args.corpora or corpora_dir()
     settings: Settings = replace(_settings(args), vetting="")
     encoder = _encoder(args)
-    examples = {}
-    for folder in list_stories(root):
-        gold = load_gold(folder)
-        if gold:
-            story = load_story([folder])
-            ev = prepare_cached(story.articles, encoder, ProgressBar(f"embedding {story.name}", enabled=not args.quiet),
-                                encoding=settings.encoding)
-            examples[story.name] = vetting_examples(ev, settings, gold, story.name)
-    if not examples:
-        raise CompareError(f"{root}: no story has a gold.toml")
+    examples = {story.name: vetting_examples(ev, settings, gold, story.name)
+                for story, ev, gold, _ in _gold_stories(args.corpora, encoder, settings, args.quiet)}
     vetter = train_vetter(examples, args.threshold)
     write_atomic(args.out, vetter.to_json())
     real = sum(int(y.sum()) for _, y in examples.values())
