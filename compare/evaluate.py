@@ -397,9 +397,10 @@ def train_vetter(examples: Mapping[str, tuple[np.ndarray, np.ndarray]], threshol
 
 
 def vetters_for(stories: Sequence[tuple[str, Evidence, Sequence[GoldLabel]]], settings: Settings) -> dict[str, Vetter]:
-    """Per story whose labels trained ``settings``' vetter: a vetter trained the same way on
-    every other story the shipped one was trained on (leave one story out), so that no story is
-    scored by a model that has seen its labels. Stories it never saw are absent (they use it)."""
+    """Per story whose labels trained ``settings``' vetter: a vetter trained the same way on the
+    other stories given here that it was trained on (leave one story out; on the bundled corpora,
+    all of them), so that no story is scored by a model that has seen its labels. Stories it
+    never saw are absent (they use it)."""
     from .vetting import load_vetter
 
     shipped = load_vetter(settings.vetting)
