@@ -69,6 +69,7 @@ bench-all: bench
 	$(BIN)/python bench/cascade_params.py
 	$(BIN)/python bench/cold.py
 	$(BIN)/python bench/app_first_view.py 5
+	$(BIN)/python bench/vetter_rounds.py
 	COMPARE_STORY=ten-outlets $(BIN)/python bench/app_rerender.py
 
 clean:
