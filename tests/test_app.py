@@ -105,6 +105,20 @@ def test_the_margin_is_disabled_without_calibration(app):
     assert app.sidebar.slider(key="margin").disabled
 
 
+def test_the_learned_check_on_conflicts_can_be_switched_off(app):
+    # festival-stage-collapse: the rules find conflicts the check drops (e.g. "31 ambulances" vs
+    # "two air ambulances"); off, every one of them is shown again, and the URL says so
+    app.sidebar.selectbox(key="story").select("festival-stage-collapse-2026").run()
+    checked = metric(app, "Conflicting")
+    assert app.sidebar.checkbox(key="vetting").value
+    app.sidebar.checkbox(key="vetting").uncheck().run()
+    assert not app.exception, app.exception
+    assert metric(app, "Conflicting") > checked
+    assert dict(app.query_params)["vet"] == "0"
+    app.sidebar.checkbox(key="vetting").check().run()
+    assert metric(app, "Conflicting") == checked and "vet" not in app.query_params
+
+
 def test_pick_another_story(app):
     app.sidebar.selectbox(key="story").select("suez-ever-given-2021").run()
     assert app.title[0].value.replace("\\", "") == "suez-ever-given-2021"
