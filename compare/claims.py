@@ -528,8 +528,10 @@ def _vetted(ev: Evidence, a: int, s: Sentence, own_unit: int, conflicts: list[Co
     rows = []
     for c in conflicts:
         t = c.sentence if 0 <= c.sentence < len(ev.sentences[c.article]) else 0
-        sim = float(ev.vectors[own_unit] @ ev.vectors[sentence_unit[c.article][t]])
-        rows.append(vetting.features(c, a, s.text, ev.sentences[c.article][t].text, sim, lexicon, outlets, carried))
+        other = sentence_unit[c.article][t]
+        sim = float(ev.vectors[own_unit] @ ev.vectors[other])
+        rows.append(vetting.features(c, a, s.text, ev.sentences[c.article][t].text, sim,
+                                     (ev.terms[own_unit], ev.terms[other]), lexicon, outlets, carried))
         if record is not None:
             record.append((a, s.index, c, rows[-1]))
     if vetter is None:

@@ -13,7 +13,7 @@ import numpy as np
 
 from .claims import Evidence
 from .types import Article, CompareError, Comparison, Sentence, Settings, Status
-from .vetting import FEATURES, Vetter
+from .vetting import FEATURES, Vetter, train
 
 GOLD_FILE = "gold.toml"
 LABELS = ("unique", "adds", "conflicting", "update", "decoy")
@@ -388,8 +388,6 @@ def vetting_examples(ev: Evidence, settings: Settings, labels: Sequence[GoldLabe
 def train_vetter(examples: Mapping[str, tuple[np.ndarray, np.ndarray]], threshold: float = 0.5,
                  leave_out: str = "") -> Vetter:
     """The vetter trained on the examples of every story (by name) but ``leave_out``."""
-    from .vetting import train
-
     names = sorted(k for k in examples if k != leave_out)
     x = np.concatenate([examples[k][0] for k in names]) if names else np.zeros((0, len(FEATURES)))
     y = np.concatenate([examples[k][1] for k in names]) if names else np.zeros(0)

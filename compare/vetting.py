@@ -144,7 +144,7 @@ def article_words(text: str) -> frozenset[str]:
 
 class Lexicon:
     """Which articles use which words, for the features that ask where a detail is given, and
-    what each sentence reads as (its terms, whether it is timed), memoised: built once per
+    whether each sentence is timed, memoised: built once per
     classification. A detail's articles are looked up, not searched for, and a sentence in many
     conflicts is read once, so a 1,000-outlet story costs no more per conflict than a small one."""
 
@@ -155,15 +155,7 @@ class Lexicon:
             for w in words:
                 self._index.setdefault(w, []).append(a)
         self._given: dict[tuple[str, ...], frozenset[int]] = {}
-        self._terms: dict[str, frozenset[str]] = {}
         self._timed: dict[str, bool] = {}
-
-    def terms(self, text: str) -> frozenset[str]:
-        """``details.content_terms``, memoised."""
-        found = self._terms.get(text)
-        if found is None:
-            found = self._terms[text] = details.content_terms(text)
-        return found
 
     def timed(self, text: str) -> bool:
         """``details.timed``, memoised."""
@@ -202,12 +194,13 @@ def _value(detail: str) -> float | None:
     return q[0].value if q and q[0].value > 0 else None
 
 
-def features(c: Conflict, a: int, mine_text: str, their_text: str, sim: float, lexicon: Lexicon,
-             outlets: int, carried: float) -> list[float]:
+def features(c: Conflict, a: int, mine_text: str, their_text: str, sim: float,
+             terms: tuple[frozenset[str], frozenset[str]], lexicon: Lexicon, outlets: int, carried: float) -> list[float]:
     """``FEATURES`` of conflict ``c`` of a sentence of article ``a`` (``mine_text``) with
-    ``their_text`` of article ``c.article``, at sentence cosine ``sim``. ``lexicon``: the
-    story's articles' words; ``outlets``: the other articles this sentence conflicts with;
-    ``carried``: the share of the other articles that carry it."""
+    ``their_text`` of article ``c.article``, at sentence cosine ``sim``. ``terms``: the two
+    sentences' ``details.content_terms`` (``Evidence.terms`` has them); ``lexicon``: the story's
+    articles' words; ``outlets``: the other articles this sentence conflicts with; ``carried``:
+    the share of the other articles that carry it."""
     n = len(lexicon)
     mine = tuple(w.lower() for w in details.tokens(c.mine))
     theirs = tuple(w.lower() for w in details.tokens(c.theirs))
@@ -224,7 +217,7 @@ def features(c: Conflict, a: int, mine_text: str, their_text: str, sim: float, l
     ratio = min(5.0, abs(math.log(v1 / v2))) if c.kind == "number" and v1 and v2 else 0.0
     return [
         sim,
-        _jaccard(lexicon.terms(mine_text), lexicon.terms(their_text)),
+        _jaccard(*terms),
         _jaccard(_context(mine_text, c.mine), _context(their_text, c.theirs)),
         (given_by(mine, a) + given_by(theirs, c.article)) / 2,
         in_other,

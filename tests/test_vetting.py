@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 
+from compare.details import content_terms
 from compare.types import CompareError, Conflict
 from compare.vetting import FEATURES, MODEL_FILE, Lexicon, features, load_vetter, read_vetter, train
 
@@ -91,8 +92,9 @@ def test_features_of_a_number_conflict():
              "Police said eight people were rescued from the river.",
              "Eight people were rescued, the fire service said, and six are missing."]
     words = Lexicon(texts)
+    terms = (content_terms(texts[0]), content_terms(texts[1]))
     c = Conflict("number", 1, "Six people", "eight people", "people (rescued)", 0)
-    f = dict(zip(FEATURES, features(c, 0, texts[0], texts[1], 0.8, words, outlets=1, carried=0.5), strict=True))
+    f = dict(zip(FEATURES, features(c, 0, texts[0], texts[1], 0.8, terms, words, outlets=1, carried=0.5), strict=True))
     assert f["sim"] == 0.8 and f["carried"] == 0.5 and f["outlets"] == 1
     assert f["kind_number"] == 1.0 and f["kind_date"] == 0.0
     assert 0.2 < f["jac"] < 1.0
@@ -101,7 +103,7 @@ def test_features_of_a_number_conflict():
     assert f["ratio"] == pytest.approx(abs(np.log(6 / 8)))
     assert f["hedged"] == 0.0 and f["quoted"] == 0.0
     hedged = Conflict("number", 1, "about six people", "more than eight people", "people", 0)
-    g = dict(zip(FEATURES, features(hedged, 0, texts[0], texts[1], 0.8, words, 1, 0.5), strict=True))
+    g = dict(zip(FEATURES, features(hedged, 0, texts[0], texts[1], 0.8, terms, words, 1, 0.5), strict=True))
     assert g["hedged"] == 2.0
 
 
