@@ -979,6 +979,32 @@ _NOT_EVENT_WORDS = _REPORTING | frozenset(
 _ONGOING_TERMS = frozenset(_term(w) for w in ONGOING)
 
 
+EVENT_SYNONYMS = {
+    "land": "landed touched-down",
+    "collapse": "collapsed caved crumbled buckled gave-way came-down caved-in",
+    "find": "found recovered located discovered",
+    "show": "shown appeared displayed flashed",
+    "free": "freed rescued extricated pulled-out",
+    "lift": "lifted rescinded",
+    "deploy": "deployed went-live pushed-live rolled-out",
+    "arrive": "arrived reached",
+    "trigger": "triggered tripped activated set-off",
+}
+"""Words (and two-word verbs, joined by "-") that name one event: "the plane landed at 10:07"
+and "it touched down at 10:21" tell of one landing; "did not trigger the alarm" denies "tripped
+the alarm". Each maps to its class's term (``_event_word``)."""
+_EVENT_CLASS = {_term(w.replace("-", " ").split()[0]) if "-" not in w else w: _term(c)
+                for c, ws in EVENT_SYNONYMS.items() for w in ws.split()}
+_EVENT_PHRASES = frozenset(tuple(w.split("-")) for ws in EVENT_SYNONYMS.values() for w in ws.split() if "-" in w)
+
+
+def _event_word(low: Sequence[str], k: int, term: str) -> str:
+    """The term of token ``k`` (``term``), as its event class's when it names one."""
+    if k + 1 < len(low) and (low[k], low[k + 1]) in _EVENT_PHRASES:
+        return _EVENT_CLASS[f"{low[k]}-{low[k + 1]}"]
+    return _EVENT_CLASS.get(term, term)
+
+
 _DETERMINERS_A = (_DETERMINERS - {"them"}) | {"a", "an", "this"}
 """Words after which a past form is an adjective before its noun ("the escaped inmates"), as
 after one of them and an ordinal ("a fourth escaped prisoner")."""
@@ -1001,7 +1027,7 @@ def _event_terms(r: Reading) -> frozenset[str]:
                 or _singular(w) in EVENT_NOUNS or (k and r.low[k - 1] in _MODALS and len(w) > 3)):
             t = _term(r.toks[k])
             if t:
-                out.add(t)
+                out.add(_event_word(r.low, k, t))
     return frozenset(out)
 
 
@@ -1082,7 +1108,7 @@ def date_mentions(text: str) -> tuple[DateMention, ...]:
         got = clause_terms.get(c)
         if got is None:
             got = clause_terms[c] = frozenset(
-                t for k in range(n) if r.clause[k] == c and r.low[k] not in _NOT_EVENT
+                _event_word(r.low, k, t) for k in range(n) if r.clause[k] == c and r.low[k] not in _NOT_EVENT
                 and not r.toks[k][0].isdigit() and not ((k or stamp >= 0) and r.toks[k][0].isupper())  # names tell no event
                 and (t := _term(r.toks[k])))
         return got
@@ -1427,7 +1453,8 @@ def _affirms(neg: Negation, theirs: Details, text: str) -> bool:
     common = _common_terms(text)
     for w in neg.predicate:
         role = ROLES.get(w)
-        if not (_term(w) in common or (role is not None and role in theirs.roles)):
+        t = _term(w)
+        if not (t in common or _EVENT_CLASS.get(t, t) in common or (role is not None and role in theirs.roles)):
             return False
     if not neg.subject <= theirs.terms:
         return False  # "Leaders sign the treaty" does not contradict "Estmark did not sign"
@@ -1440,9 +1467,11 @@ def _common_terms(text: str) -> frozenset[str]:
     an infinitive's verb ("gave Kestrel until Monday to pay" does not say it paid) and not what
     "without" denies ("hotels allowed to operate without sprinklers")."""
     toks = tokens(text)
-    return frozenset(t for k, tok in enumerate(toks)
-                     if (k == 0 or not tok[:1].isupper() and toks[k - 1].lower() not in ("to", "without"))
-                     and (t := _term(tok)))
+    low = [t.lower() for t in toks]
+    kept = [(k, t) for k, tok in enumerate(toks)
+            if (k == 0 or not tok[:1].isupper() and low[k - 1] not in ("to", "without")) and (t := _term(tok))]
+    # (and the event class a word names: "tripped the alarm" affirms "did not trigger the alarm")
+    return frozenset(t for _, t in kept) | frozenset(_event_word(low, k, t) for k, t in kept)
 
 
 def unnamed_source(text: str) -> str:
@@ -1762,6 +1791,15 @@ def _compare(one: Details, two: Details, mine: str, theirs: str, titles_only: bo
     return found
 
 
+PRONOUNS = frozenset("he she it they his her its their".split())
+
+
+def _pronoun_in(text: str, clause: int) -> bool:
+    """Whether clause ``clause`` of a text has a personal pronoun (who holds its figure is told elsewhere)."""
+    r = _reading(text)
+    return any(c == clause and w in PRONOUNS for w, c in zip(r.low, r.clause, strict=True))
+
+
 @lru_cache(maxsize=4096)
 def _folded_words(text: str) -> frozenset[str]:
     return frozenset(fold(t) for t in tokens(text))
@@ -1828,8 +1866,11 @@ def _number_conflicts(one: Details, two: Details, days: tuple[str, str],
             partners = [q2 for q2 in partners if q2.role == q1.role and (q1.role or same_words)]
         if partners and slots_on and "owners" not in off and (q1.owners or any(q2.owners for q2 in partners)):
             words1, words2 = _folded_words(texts[0]), _folded_words(texts[1])
-            partners = [q2 for q2 in partners if all(_mentions(o, words2) for o in q1.owners)
-                        and all(_mentions(o, words1) for o in q2.owners)]
+            # (a pronoun in the other figure's clause may stand for the holder: "Pellew held 14
+            # meetings" / "he had held 16 meetings")
+            partners = [q2 for q2 in partners
+                        if (all(_mentions(o, words2) for o in q1.owners) or _pronoun_in(texts[1], q2.clause))
+                        and (all(_mentions(o, words1) for o in q2.owners) or _pronoun_in(texts[0], q1.clause))]
         if not partners:
             continue
         if approx_on:

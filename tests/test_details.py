@@ -238,6 +238,10 @@ NOT_CONFLICTS = [
     ("The coast guard said the search would resume at first light on Sunday.",
      "The coast guard scaled back the search on Monday afternoon."),
     ("Officials widened the evacuation zone on Wednesday.", "The governor walked the edge of the evacuation zone on Tuesday."),
+    # two events that share no event word stay two, whatever their synonyms: the plane landed, the passengers were freed
+    ("The plane landed at 10:07 a.m.", "The last passengers were freed at 11:30 a.m."),
+    # a holder the other side never names, and no pronoun that could stand for it
+    ("Corvenia has pledged $1.5 billion to the fund.", "Estland has pledged $2 billion to the fund."),
     # a negation is about its subject: others signing does not contradict one that did not
     ("Leaders sign the high-seas treaty in Port Savine.", "Estmark sent a delegation to Port Savine but did not sign."),
     # "without power" and "power is out" agree
@@ -356,7 +360,14 @@ CONFLICTS = [
      "Kestrel will pay the ransom the group demanded.", "negation"),
     ("Nine skiers were caught by the avalanche.", "Eight skiers were caught by the avalanche.", "number"),
     ("The hotel had no sprinkler system.", "The hotel had a sprinkler system in every room.", "negation"),
-    ("Kestrel says customers were not told about the breach.", "Kestrel has told customers about the breach.", "negation")
+    ("Kestrel says customers were not told about the breach.", "Kestrel has told customers about the breach.", "negation"),
+    # one event told in other words: landed / touched down, collapsed / gave way, did not trigger / tripped
+    ("The jet landed on the main runway at 6:05 p.m.", "The jet touched down on the main runway at 6:40 p.m.", "time"),
+    ("The roof of the north stand collapsed at 3:10 a.m.", "The roof of the north stand gave way at 4:10 a.m.", "time"),
+    ("Bank staff did not trigger the vault alarm, police said.", "Bank staff tripped the vault alarm, police said.", "negation"),
+    # a pronoun may stand for the holder the other side names
+    ("Ostrand held 14 meetings with the lobbying firm as minister.",
+     "As minister he held 19 meetings with the lobbying firm.", "number")
 ]
 
 
