@@ -5,7 +5,9 @@ hand-labelled set in tests/data/segment_gold.json; see bench/segmenters.py):
 
 - abbreviations ("Mr.", "Gen.", "Sept.") and initials never end a sentence; dotted acronyms
   ("U.S.", "a.m.") and company or street suffixes ("Inc.", "Co.", "Jr.", "St.") end one only when
-  a typical sentence opener follows ("... in the U.S. The"); "No." abbreviates only before a numeral;
+  a typical sentence opener follows ("... in the U.S. The"), but a clock time's "a.m."/"p.m." ends
+  one before any capital that does not go on telling the time ("at 9 a.m. Prosecutors ..." /
+  "at 9 a.m. Tuesday"); "No." abbreviates only before a numeral;
 - a quotation of several sentences followed by its attribution (``..., she said.``,
   ``...,\u201d Svyrydenko said.``, ``...!\u201d Smith said.``) stays whole;
 - a line without final punctuation (headline, bullet, byline) is a sentence of its own, while a
@@ -163,7 +165,7 @@ def _split_group(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         after = _skip_space(text, m.end(), end)
         if after >= end:
             break
-        if not _is_boundary(text, start, m.start(), m.end(), after, end, quotes):
+        if not _is_boundary(text, start, m.start(), m.end(), after, end, quotes, pos):
             continue
         yield pos, m.end()
         pos = after
@@ -177,7 +179,7 @@ def _skip_space(text: str, i: int, end: int) -> int:
 
 
 def _is_boundary(text: str, group_start: int, p_start: int, p_end: int, nxt: int, end: int,
-                 quotes: _Quotes | None = None) -> bool:
+                 quotes: _Quotes | None = None, sentence_start: int | None = None) -> bool:
     ch = text[nxt]
     if not (ch.isupper() or ch.isdigit() or ch in "\"'\u201c\u2018([" or _BULLET.match(text, nxt, end)):
         return False
@@ -197,6 +199,11 @@ def _is_boundary(text: str, group_start: int, p_start: int, p_end: int, nxt: int
             return False
         if len(token) == 1 and token.isalpha() and token.isupper():
             return False  # an initial: "John F. Kennedy"
+        if (low in ("a.m", "p.m") and _clock_before(text, group_start, word_start)
+                and len(_WORD.findall(text, group_start if sentence_start is None else sentence_start, word_start)) > 3):
+            # "... at 9 a.m. Prosecutors allege ..." ends at the time; "at 9 a.m. Tuesday" and a
+            # sentence that has said nothing but the time ("At 10:30 a.m. Police Chief ...") go on
+            return not _time_word_follows(text, nxt)
         if "." in token and re.fullmatch(r"(?:[A-Za-z]{1,2}\.)+[A-Za-z]{1,2}", token):
             return _opener_follows(text, nxt)
     if punct[-1] in "\"\u201d\u2019" and punct.rstrip("\"\u201d\u2019")[-1:] in ("?", "!"):
@@ -205,6 +212,33 @@ def _is_boundary(text: str, group_start: int, p_start: int, p_end: int, nxt: int
     if _inside_attributed_quote(text, group_start, p_start, end, quotes):
         return False
     return True
+
+
+_TIME_WORDS = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thurs fri sat sun
+    january february march april may june july august september october november december jan feb mar
+    apr jun jul aug sep sept oct nov dec gmt utc bst cet cest eet est edt cst cdt mst mdt pst pdt et pt
+    ct mt local eastern central pacific mountain atlantic""".split()
+)
+"""Words after "a.m."/"p.m." that go on telling the time ("9 a.m. Tuesday", "2 p.m. EDT")."""
+_CLOCK = re.compile(r"\d{1,2}(?:[:.]\d{2})?\s*$")
+
+
+def _clock_before(text: str, group_start: int, word_start: int) -> bool:
+    """A clock figure ("9", "10:30") stands just before ``word_start``."""
+    return bool(_CLOCK.search(text, max(group_start, word_start - 8), word_start))
+
+
+_PLACE_TIME = re.compile(r"\w+(?:\s+\w+)?\s+time\b")
+
+
+def _time_word_follows(text: str, nxt: int) -> bool:
+    """What follows at ``nxt`` goes on telling the time: a ``_TIME_WORDS`` word, a bracket ("9:12
+    a.m. (0712 GMT)") or a place's time ("1 p.m. Halbrook time", "3:40 p.m. UK time")."""
+    if text[nxt] in "([":
+        return True
+    m = _WORD.match(text, nxt)
+    return m is not None and (m.group(0).lower() in _TIME_WORDS or bool(_PLACE_TIME.match(text, nxt)))
 
 
 def _opener_follows(text: str, nxt: int) -> bool:
