@@ -190,6 +190,9 @@ def score_story(comparison: Comparison, ev: Evidence, labels: Sequence[GoldLabel
                   for kind in CONFLICT_KINDS)
     decoys = gold_sets["decoy"]
     flagged = len(decoys & pred_conf)
+    # A decoy's one label says only that it is no conflict, not whether its claim is carried ("2
+    # rescued" against "6 missing" may be said by no one else): scored for conflicts, not for unique.
+    pred_unique -= decoys
     errors = []
     for a, claims in enumerate(comparison.claims):
         for c in claims:
@@ -208,7 +211,7 @@ def score_story(comparison: Comparison, ev: Evidence, labels: Sequence[GoldLabel
         unique=_score(pred_unique, gold_sets["unique"]),
         conflicting=_score(pred_conf, gold_sets["conflicting"]),
         adds=_score(pred_adds, gold_sets["adds"]),
-        naive_unique=_score(naive_unique(ev), gold_sets["unique"]),
+        naive_unique=_score(naive_unique(ev) - decoys, gold_sets["unique"]),
         errors=tuple(errors),
         kinds=kinds,
         decoys=Score(len(decoys) - flagged, flagged, 0),

@@ -72,6 +72,29 @@ def tuned(scores):
     return [s for s in scores.values() if not s.held_out]
 
 
+def test_decoys_are_scored_for_conflicts_not_for_unique_claims(labelled):
+    # A decoy's one label says it is no conflict, not whether any other outlet carries its claim:
+    # a "unique" call on it is neither right nor wrong. It still counts when flagged conflicting.
+    from compare.evaluate import locate
+    from compare.types import Status
+
+    checked = 0
+    for name, ev, gold in labelled:
+        comparison = compare_evidence(ev, Settings(vetting=""), name)
+        where = locate(gold, comparison.articles, comparison.sentences, name)
+        decoys = {k for k, g in where.items() if g.label == "decoy"}
+        unique = {(a, c.sentence.index) for a, claims in enumerate(comparison.claims) for c in claims
+                  if c.status is Status.UNIQUE}
+        if not unique & decoys:
+            continue
+        s = score_story(comparison, ev, gold)
+        want = {k for k, g in where.items() if g.label == "unique"}
+        assert s.unique.tp + s.unique.fp == len(unique - decoys), name
+        assert s.unique.fp == len(unique - decoys - want), name
+        checked += 1
+    assert checked >= 3  # the held-out stories have decoys called unique
+
+
 def test_held_out_stories_are_scored_apart_from_the_tuned_ones(scores):
     assert {s.story for s in tuned(scores)} == set(STORY_FLOORS)
     assert len([s for s in scores.values() if s.held_out]) >= 3
