@@ -33,6 +33,7 @@ ROUNDS = {
     18: ("ammonia-leak", "sinkhole", "turbine-collapse"),
     19: ("festival-stage-collapse", "stadium-vote", "tunnel-fire"),
     20: ("cable-car-fall", "grocer-merger", "refinery-fire"),
+    21: ("airport-drone-closure", "housing-bribery-trial", "record-transfer"),
 }
 """The late rounds' story folders (each name + "-2026"); every other gold story came before."""
 

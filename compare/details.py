@@ -1371,6 +1371,9 @@ class Negation(NamedTuple):
     """Content terms of the negated clause (its arguments)."""
     subject: frozenset[str] = frozenset()
     """Terms of the names it is about: its clause's, or the first clause's when it is short."""
+    people: frozenset[str] = frozenset()
+    """The things "no ..." or "none of the ..." denies of, singular ("No firefighters were hurt":
+    firefighter): a text counting other things ("four workers have been hurt") does not affirm it."""
 
 
 def negated(text: str) -> str:
@@ -1383,6 +1386,9 @@ def negated(text: str) -> str:
         if low in NEGATIONS or low.endswith("n't"):
             return t
     return ""
+
+
+_CONTRAST_WORDS = frozenset("the a an his her their its our my your this that from in at on for to by with into of".split())
 
 
 @_text_cache
@@ -1402,14 +1408,20 @@ def negations(text: str) -> tuple[Negation, ...]:
             continue  # "casual workers who are not on the rosters": which people, not a denial
         if any(r.low[k] in ("until", "till") for k in range(i + 1, n) if r.clause[k] == r.clause[i]):
             continue  # "customers were not told until this week": when, not whether
+        if (low == "not" and i + 1 < n and r.low[i + 1] in _CONTRAST_WORDS
+                and ("," in r.gaps[i] or (i and r.low[i - 1] in ("and", "but", "or")))):
+            continue  # "the project, not the money", "from a fuel tank and not from the cargo": one thing set against another
         c = r.clause[i]
         pred: list[str] = []
         start = i + 1
+        people: frozenset[str] = frozenset()
         if (low in ("none", "neither") and start < n and r.low[start] == "of") or low in _NO_ONE:
             # "none of its crew members were hurt", "no further dates have been set": what is
             # denied is after the verb ("no one was hurt" and "no injuries" keep their noun)
             aux = next((k for k in range(start, min(n, start + 6)) if r.clause[k] == c and r.low[k] in _BE), -1)
             if aux >= 0:
+                people = frozenset(THINGS.get(_singular(r.low[k]), _singular(r.low[k])) for k in range(start, aux) if r.low[k].isalpha()
+                                   and r.low[k] not in STOPWORDS and r.low[k] not in _NEG_SKIP and r.low[k] != "of")
                 while aux + 1 < n and r.low[aux + 1] in _BE:
                     aux += 1
                 start = aux + 1
@@ -1426,7 +1438,7 @@ def negations(text: str) -> tuple[Negation, ...]:
         subject = _subject_names(r, c)
         if not subject and len(terms) < 3:
             subject = _subject_names(r, 0)  # "Estmark sent a delegation ... but did not sign"
-        out.append(Negation(r.toks[i], tuple(pred), terms, subject))
+        out.append(Negation(r.toks[i], tuple(pred), terms, subject, people))
     return tuple(out)
 
 
@@ -1784,7 +1796,9 @@ def _compare(one: Details, two: Details, mine: str, theirs: str, titles_only: bo
                 or _first_since(other_text)  # "the first strike since 2011" denies any strike in between
                 # "all 410 staff were screened, and none has tested positive" / "20 patients have
                 # tested positive": each side counts its own people; a denial of one is not of the other
-                or bool((c1 := _counted(one)) and (c2 := _counted(two)) and not c1 & c2)):
+                or bool((c1 := _counted(one)) and (c2 := _counted(two)) and not c1 & c2)
+                # "No firefighters were hurt" / "four workers have been hurt": other people
+                or bool(hit.people and (c3 := _counted(other)) and not hit.people & c3)):
             hit = None
         if hit is not None:
             found.append(("negation", neg1 or "(affirmative)", neg2 or "(affirmative)", " ".join(hit.predicate)))

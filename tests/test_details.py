@@ -240,6 +240,13 @@ NOT_CONFLICTS = [
     ("Officials widened the evacuation zone on Wednesday.", "The governor walked the edge of the evacuation zone on Tuesday."),
     # two events that share no event word stay two, whatever their synonyms: the plane landed, the passengers were freed
     ("The plane landed at 10:07 a.m.", "The last passengers were freed at 11:30 a.m."),
+    # "X, not Y" sets one thing against another: no predicate is denied
+    ("His agent said he had chosen the project, not the money.",
+     "The club president said the money would be reinvested in the squad."),
+    ("The oil came from a fuel tank and not from the cargo, the owner said.",
+     "Crude has been leaking from two breached cargo tanks."),
+    # "no firefighters were hurt" denies of firefighters, not of the workers the other side counts
+    ("No firefighters were hurt, the fire service said.", "At least four workers have been hurt, the fire service says."),
     # a holder the other side never names, and no pronoun that could stand for it
     ("Corvenia has pledged $1.5 billion to the fund.", "Estland has pledged $2 billion to the fund."),
     # a negation is about its subject: others signing does not contradict one that did not
@@ -365,6 +372,7 @@ CONFLICTS = [
     ("The jet landed on the main runway at 6:05 p.m.", "The jet touched down on the main runway at 6:40 p.m.", "time"),
     ("The roof of the north stand collapsed at 3:10 a.m.", "The roof of the north stand gave way at 4:10 a.m.", "time"),
     ("Bank staff did not trigger the vault alarm, police said.", "Bank staff tripped the vault alarm, police said.", "negation"),
+    ("No firefighters were hurt in the blaze.", "Two firemen were hurt in the blaze.", "negation"),
     # a pronoun may stand for the holder the other side names
     ("Ostrand held 14 meetings with the lobbying firm as minister.",
      "As minister he held 19 meetings with the lobbying firm.", "number")

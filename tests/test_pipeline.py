@@ -102,19 +102,19 @@ def test_held_out_stories_are_scored_apart_from_the_tuned_ones(scores):
 
 def test_held_out_conflicts_accuse_no_honest_outlet(scores):
     # Stories written after the conflict rules were tuned (issue 12): a "conflicting" call must be right.
-    # Floors just under today's figures on the 59 held-out stories, each scored with the conflict
-    # vetter trained without its labels (P 0.81, R 0.31, 35 of 993 decoys flagged, negation P 0.76),
-    # which are short of the issue's target (P 0.85, R 0.70): see the README's "Quality". (Without
-    # the vetter: P 0.64, R 0.37, 87 decoys; rounds 14-18, each first seen at P 0.29-0.47, had
+    # Floors just under today's figures on the 62 held-out stories, each scored with the conflict
+    # vetter trained without its labels (P 0.80, R 0.291, 38 of 1,042 decoys flagged, negation P
+    # 0.78), which are short of the issue's target (P 0.85, R 0.70): see the README's "Quality".
+    # (Without the vetter: P 0.62, R 0.36, 93 decoys; rounds 14-18, each first seen at P 0.29-0.47, had
     # brought the rules' pooled precision down from 0.75.) Decoys as a share: each sealed round
     # adds about 50.
     held = total([s for s in scores.values() if s.held_out], "held out")
-    assert held.conflicting.precision >= 0.79, held.conflicting
-    assert held.conflicting.recall >= 0.29, held.conflicting
+    assert held.conflicting.precision >= 0.78, held.conflicting
+    assert held.conflicting.recall >= 0.28, held.conflicting
     decoys = held.decoys.tp + held.decoys.fp
     assert held.decoys.fp <= 0.04 * decoys, held.decoys  # non-conflicts that look like conflicts
     negation = dict(held.kinds)["negation"]
-    assert negation.precision >= 0.72, negation
+    assert negation.precision >= 0.74, negation
 
 
 def test_the_conflict_vetter_pays_on_stories_it_never_saw(labelled, scores):
