@@ -444,8 +444,8 @@ def _classify(ev: Evidence, settings: Settings, vetter: vetting.Vetter | None,
         c = _candidates(ev, sids, settings, t_sents, t_clauses, floor)
         starts = np.searchsorted(c["own"], np.arange(len(sids) + 1)).tolist()
         cstarts = np.searchsorted(c["clause_own"], np.arange(len(sids) + 1)).tolist()
-        bs, sims, us = c["b"].tolist(), c["sim"].tolist(), c["unit"].tolist()
-        carr, via = c["carried"].tolist(), c["via_clause"].tolist()
+        c_b, c_unit, c_sim, c_carried, c_via = c["b"], c["unit"], c["sim"], c["carried"], c["via_clause"]
+        bs, sims, us, carr = c_b.tolist(), c_sim.tolist(), c_unit.tolist(), c_carried.tolist()
         sim64 = c["sim"].astype(np.float64)
         check = np.nonzero(sim64 >= check_from)[0]
         # Windows are checked part by part below; other pairs only if their details may conflict.
@@ -461,9 +461,10 @@ def _classify(ev: Evidence, settings: Settings, vetter: vetting.Vetter | None,
             a, s = flat[sid]
             own_unit = flat_units[sid]
             lo_j, hi_j = starts[j], starts[j + 1]
-            bj, cj = bs[lo_j:hi_j], carr[lo_j:hi_j]
-            matches = Matches(bj, us[lo_j:hi_j], sims[lo_j:hi_j], cj, via[lo_j:hi_j], u_first, u_text, u_kind)
-            supporting = [b for b, cr in zip(bj, cj, strict=True) if cr]
+            # (the matches hold views of the block's arrays, not Python numbers: see ``Matches``)
+            matches = Matches(c_b[lo_j:hi_j], c_unit[lo_j:hi_j], c_sim[lo_j:hi_j], c_carried[lo_j:hi_j],
+                              c_via[lo_j:hi_j], u_first, u_text, u_kind)
+            supporting = [b for b, cr in zip(bs[lo_j:hi_j], carr[lo_j:hi_j], strict=True) if cr]
             conflicts: list[Conflict] = []
             updates: list[Conflict] = []
             ci_end = bisect_left(check, hi_j, ci)
