@@ -510,7 +510,7 @@ def _classify(ev: Evidence, settings: Settings, vetter: vetting.Vetter | None,
             if conflicts and lexicon is not None:  # a vetter or a record
                 found_in = sorted({c.article for c in conflicts})
                 conflicts = _vetted(ev, a, s, own_unit, conflicts, len(supporting) / max(1, n - 1), sentence_unit,
-                                    lexicon, vetter, record)
+                                    lexicon, vetter, record, arrays)
                 if not supporting and not conflicts:
                     supporting = found_in
             crow = ev.clause_rows[a][s.index]
@@ -522,14 +522,21 @@ def _classify(ev: Evidence, settings: Settings, vetter: vetting.Vetter | None,
 
 def _vetted(ev: Evidence, a: int, s: Sentence, own_unit: int, conflicts: list[Conflict], carried: float,
             sentence_unit: Sequence[Sequence[int]], lexicon: vetting.Lexicon, vetter: vetting.Vetter | None,
-            record: list[tuple[int, int, Conflict, list[float]]] | None) -> list[Conflict]:
+            record: list[tuple[int, int, Conflict, list[float]]] | None,
+            arrays: DetailArrays | None = None) -> list[Conflict]:
     """The conflicts of sentence ``s`` of article ``a`` that ``vetter`` keeps (all if None),
-    each first appended to ``record`` with its features."""
+    each first appended to ``record`` with its features. ``arrays``: the ``Details`` held for
+    the classification, whose date mentions tell the lexicon whether a sentence is timed (they
+    were read again for every sentence the check met: a tenth of its time on a large story)."""
     outlets = len({c.article for c in conflicts})
     rows = []
+    if arrays is not None:
+        lexicon.timed(arrays.texts[own_unit], arrays.of(own_unit).mentions)
     for c in conflicts:
         t = c.sentence if 0 <= c.sentence < len(ev.sentences[c.article]) else 0
         other = sentence_unit[c.article][t]
+        if arrays is not None:
+            lexicon.timed(arrays.texts[other], arrays.of(other).mentions)
         sim = float(ev.vectors[own_unit] @ ev.vectors[other])
         rows.append(vetting.features(c, a, s.text, ev.sentences[c.article][t].text, sim,
                                      (ev.terms[own_unit], ev.terms[other]), lexicon, outlets, carried))

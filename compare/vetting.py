@@ -160,11 +160,11 @@ class Lexicon:
         self._given: dict[tuple[str, ...], frozenset[int]] = {}
         self._timed: dict[str, bool] = {}
 
-    def timed(self, text: str) -> bool:
-        """``details.timed``, memoised."""
+    def timed(self, text: str, mentions: Sequence[details.DateMention] | None = None) -> bool:
+        """``details.timed``, memoised (``mentions``: the text's ``date_mentions``, if held)."""
         found = self._timed.get(text)
         if found is None:
-            found = self._timed[text] = details.timed(text)
+            found = self._timed[text] = details.timed(text, mentions)
         return found
 
     def __len__(self) -> int:
