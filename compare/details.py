@@ -1162,11 +1162,27 @@ _TIMED = re.compile(r"\b(?:now|so far|currently|still|remain|remains|remained|to
                     re.I)
 
 
+_TIMED_WORDS = ("now", "so far", "currently", "still", "remain", "to date", "at last count", "latest", "as of", "as at",
+                "since")
+"""Each of ``_TIMED``'s cues, as a lower-case substring."""
+
+
+def _timed_cue(text: str) -> bool:
+    """Whether ``_TIMED`` finds a cue in the text. An ASCII text holds one only if its lower
+    case holds one of ``_TIMED_WORDS``: most texts are cleared by those substring tests (about
+    1 \u00b5s), not by the case-blind search (about 6 \u00b5s)."""
+    if text.isascii():
+        low = text.lower()
+        if not any(w in low for w in _TIMED_WORDS):
+            return False
+    return _TIMED.search(text) is not None
+
+
 def timed(text: str, mentions: Sequence[DateMention] | None = None) -> bool:
     """Whether the text gives its figures as of a moment: "now", "so far", "as of ...", or a
     live blog's time stamp opening it ("6:10 p.m. \u2014 ..."). ``mentions``: the text's
     ``date_mentions`` when the caller holds them (its ``Details``), so they are not read again."""
-    if _TIMED.search(text):
+    if _timed_cue(text):
         return True
     return any(m.anchor and _is_time(m.key) for m in (date_mentions(text) if mentions is None else mentions))
 
