@@ -444,8 +444,8 @@ def _classify(ev: Evidence, settings: Settings, vetter: vetting.Vetter | None,
         c = _candidates(ev, sids, settings, t_sents, t_clauses, floor)
         starts = np.searchsorted(c["own"], np.arange(len(sids) + 1)).tolist()
         cstarts = np.searchsorted(c["clause_own"], np.arange(len(sids) + 1)).tolist()
-        bs, sims, us = c["b"].tolist(), c["sim"].tolist(), c["unit"].tolist()
-        carr, via = c["carried"].tolist(), c["via_clause"].tolist()
+        c_b, c_unit, c_sim, c_carried, c_via = c["b"], c["unit"], c["sim"], c["carried"], c["via_clause"]
+        bs, sims, us, carr = c_b.tolist(), c_sim.tolist(), c_unit.tolist(), c_carried.tolist()
         sim64 = c["sim"].astype(np.float64)
         check = np.nonzero(sim64 >= check_from)[0]
         # Windows are checked part by part below; other pairs only if their details may conflict.
@@ -461,9 +461,10 @@ def _classify(ev: Evidence, settings: Settings, vetter: vetting.Vetter | None,
             a, s = flat[sid]
             own_unit = flat_units[sid]
             lo_j, hi_j = starts[j], starts[j + 1]
-            bj, cj = bs[lo_j:hi_j], carr[lo_j:hi_j]
-            matches = Matches(bj, us[lo_j:hi_j], sims[lo_j:hi_j], cj, via[lo_j:hi_j], u_first, u_text, u_kind)
-            supporting = [b for b, cr in zip(bj, cj, strict=True) if cr]
+            # (the matches hold views of the block's arrays, not Python numbers: see ``Matches``)
+            matches = Matches(c_b[lo_j:hi_j], c_unit[lo_j:hi_j], c_sim[lo_j:hi_j], c_carried[lo_j:hi_j],
+                              c_via[lo_j:hi_j], u_first, u_text, u_kind)
+            supporting = [b for b, cr in zip(bs[lo_j:hi_j], carr[lo_j:hi_j], strict=True) if cr]
             conflicts: list[Conflict] = []
             updates: list[Conflict] = []
             ci_end = bisect_left(check, hi_j, ci)
@@ -509,7 +510,7 @@ def _classify(ev: Evidence, settings: Settings, vetter: vetting.Vetter | None,
             if conflicts and lexicon is not None:  # a vetter or a record
                 found_in = sorted({c.article for c in conflicts})
                 conflicts = _vetted(ev, a, s, own_unit, conflicts, len(supporting) / max(1, n - 1), sentence_unit,
-                                    lexicon, vetter, record)
+                                    lexicon, vetter, record, arrays)
                 if not supporting and not conflicts:
                     supporting = found_in
             crow = ev.clause_rows[a][s.index]
@@ -521,14 +522,21 @@ def _classify(ev: Evidence, settings: Settings, vetter: vetting.Vetter | None,
 
 def _vetted(ev: Evidence, a: int, s: Sentence, own_unit: int, conflicts: list[Conflict], carried: float,
             sentence_unit: Sequence[Sequence[int]], lexicon: vetting.Lexicon, vetter: vetting.Vetter | None,
-            record: list[tuple[int, int, Conflict, list[float]]] | None) -> list[Conflict]:
+            record: list[tuple[int, int, Conflict, list[float]]] | None,
+            arrays: DetailArrays | None = None) -> list[Conflict]:
     """The conflicts of sentence ``s`` of article ``a`` that ``vetter`` keeps (all if None),
-    each first appended to ``record`` with its features."""
+    each first appended to ``record`` with its features. ``arrays``: the ``Details`` held for
+    the classification, whose date mentions tell the lexicon whether a sentence is timed (they
+    were read again for every sentence the check met: a tenth of its time on a large story)."""
     outlets = len({c.article for c in conflicts})
     rows = []
+    if arrays is not None:
+        lexicon.timed(arrays.texts[own_unit], arrays.of(own_unit).mentions)
     for c in conflicts:
         t = c.sentence if 0 <= c.sentence < len(ev.sentences[c.article]) else 0
         other = sentence_unit[c.article][t]
+        if arrays is not None:
+            lexicon.timed(arrays.texts[other], arrays.of(other).mentions)
         sim = float(ev.vectors[own_unit] @ ev.vectors[other])
         rows.append(vetting.features(c, a, s.text, ev.sentences[c.article][t].text, sim,
                                      (ev.terms[own_unit], ev.terms[other]), lexicon, outlets, carried))

@@ -107,6 +107,11 @@ class Match:
     """True when only a clause of this sentence (not the whole of it) found the match."""
 
 
+def _listed(column: Sequence) -> list:
+    """A column as a list of Python numbers (a numpy column's ``tolist``)."""
+    return column.tolist() if hasattr(column, "tolist") else list(column)
+
+
 class Matches(Sequence[Match]):
     """A claim's matches, read like a tuple of ``Match`` (iterated, indexed, sliced, compared
     and hashed as one; not concatenated, and ``dataclasses.asdict`` keeps it as is: call
@@ -117,7 +122,10 @@ class Matches(Sequence[Match]):
     Columns: ``articles``, ``units`` (indexes into ``first``, ``texts``, ``kinds``, which the
     classifier shares between every claim of a story, so a comparison in memory holds every unit
     text; a pickle holds only the matched ones), ``sims``, ``carried``, ``via_clause``. The
-    lists are not copied: whoever builds one must not change them afterwards."""
+    lists are not copied: whoever builds one must not change them afterwards. The columns may
+    also be numpy arrays (classify passes views of its candidate arrays: a Python number per
+    candidate was a tenth of the 1,000-outlet story's memory); they are read back as Python
+    numbers, so a ``Match`` is the same either way."""
 
     __slots__ = ("_articles", "_units", "_sims", "_carried", "_via", "_first", "_texts", "_kinds")
 
@@ -137,9 +145,9 @@ class Matches(Sequence[Match]):
                    [m.text for m in ms], [m.kind for m in ms])
 
     def _at(self, i: int) -> Match:
-        x = self._units[i]
-        return Match(self._articles[i], self._first[x], self._sims[i], self._texts[x], self._kinds[x],
-                     self._carried[i], self._via[i])
+        x = int(self._units[i])
+        return Match(int(self._articles[i]), self._first[x], float(self._sims[i]), self._texts[x], self._kinds[x],
+                     bool(self._carried[i]), bool(self._via[i]))
 
     def __len__(self) -> int:
         return len(self._articles)
@@ -169,9 +177,9 @@ class Matches(Sequence[Match]):
 
     def __reduce__(self) -> tuple:
         # Pickled on their own, not with the shared columns: the texts of the units matched.
-        xs = self._units
-        return (Matches, (list(self._articles), range(len(xs)), list(self._sims), list(self._carried),
-                          list(self._via), [self._first[x] for x in xs], [self._texts[x] for x in xs],
+        xs = _listed(self._units)
+        return (Matches, (_listed(self._articles), range(len(xs)), _listed(self._sims), _listed(self._carried),
+                          _listed(self._via), [self._first[x] for x in xs], [self._texts[x] for x in xs],
                           [self._kinds[x] for x in xs]))
 
     def best(self) -> Match | None:
@@ -179,6 +187,8 @@ class Matches(Sequence[Match]):
         if not len(self):
             return None
         sims = self._sims
+        if hasattr(sims, "argmax"):  # a numpy column: its first highest, as max over its numbers
+            return self._at(int(sims.argmax()))
         return self._at(max(range(len(sims)), key=sims.__getitem__))
 
     def uncarried(self) -> Matches:

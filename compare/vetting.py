@@ -149,23 +149,26 @@ class Lexicon:
     conflicts is read once, so a 1,000-outlet story costs no more per conflict than a small one."""
 
     def __init__(self, texts: Sequence[str]) -> None:
-        self.words = [article_words(t) for t in texts]
+        # Each article's words go into the index and are not kept (on the 1,000-outlet story
+        # the sets were 90 MB of classify's peak).
         self._index: dict[str, list[int]] = {}
-        for a, words in enumerate(self.words):
-            for w in words:
+        self._n = 0
+        for a, t in enumerate(texts):
+            for w in article_words(t):
                 self._index.setdefault(w, []).append(a)
+            self._n = a + 1
         self._given: dict[tuple[str, ...], frozenset[int]] = {}
         self._timed: dict[str, bool] = {}
 
-    def timed(self, text: str) -> bool:
-        """``details.timed``, memoised."""
+    def timed(self, text: str, mentions: Sequence[details.DateMention] | None = None) -> bool:
+        """``details.timed``, memoised (``mentions``: the text's ``date_mentions``, if held)."""
         found = self._timed.get(text)
         if found is None:
-            found = self._timed[text] = details.timed(text)
+            found = self._timed[text] = details.timed(text, mentions)
         return found
 
     def __len__(self) -> int:
-        return len(self.words)
+        return self._n
 
     def giving(self, detail: tuple[str, ...]) -> frozenset[int]:
         """The articles whose words include every word of ``detail`` (lower-cased)."""
