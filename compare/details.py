@@ -1014,8 +1014,7 @@ EVENT_SYNONYMS = {
 """Words (and two-word verbs, joined by "-") that name one event: "the plane landed at 10:07"
 and "it touched down at 10:21" tell of one landing; "did not trigger the alarm" denies "tripped
 the alarm". Each maps to its class's term (``_event_word``)."""
-_EVENT_CLASS = {_term(w.replace("-", " ").split()[0]) if "-" not in w else w: _term(c)
-                for c, ws in EVENT_SYNONYMS.items() for w in ws.split()}
+_EVENT_CLASS = {w if "-" in w else _term(w): _term(c) for c, ws in EVENT_SYNONYMS.items() for w in ws.split()}
 _EVENT_PHRASES = frozenset(tuple(w.split("-")) for ws in EVENT_SYNONYMS.values() for w in ws.split() if "-" in w)
 
 
@@ -1455,7 +1454,7 @@ def negations(text: str) -> tuple[Negation, ...]:
         c = r.clause[i]
         pred: list[str] = []
         start = i + 1
-        people: frozenset[str] = frozenset()
+        people: frozenset[str] = _EMPTY
         if (low in ("none", "neither") and start < n and r.low[start] == "of") or low in _NO_ONE:
             # "none of its crew members were hurt", "no further dates have been set": what is
             # denied is after the verb ("no one was hurt" and "no injuries" keep their noun)
@@ -1463,7 +1462,7 @@ def negations(text: str) -> tuple[Negation, ...]:
             if aux >= 0:
                 nouns = (_singular(r.low[k]) for k in range(start, aux) if r.low[k].isalpha()
                          and r.low[k] not in STOPWORDS and r.low[k] not in _NEG_SKIP and r.low[k] != "of")
-                people = frozenset(THINGS.get(w, w) for w in nouns)
+                people = frozenset(THINGS.get(w, w) for w in nouns) or _EMPTY
                 while aux + 1 < n and r.low[aux + 1] in _BE:
                     aux += 1
                 start = aux + 1
@@ -1525,7 +1524,7 @@ def _common_terms(text: str) -> frozenset[str]:
     kept = [(k, t) for k, tok in enumerate(toks)
             if (k == 0 or not tok[:1].isupper() and low[k - 1] not in ("to", "without")) and (t := _term(tok))]
     # (and the event class a word names: "tripped the alarm" affirms "did not trigger the alarm")
-    return frozenset(t for _, t in kept) | frozenset(_event_word(low, k, t) for k, t in kept)
+    return frozenset(x for k, t in kept for x in (t, _event_word(low, k, t)))
 
 
 def unnamed_source(text: str) -> str:
@@ -1854,7 +1853,7 @@ PRONOUNS = frozenset("he she it they his her its their".split())
 def _pronoun_in(text: str, clause: int) -> bool:
     """Whether clause ``clause`` of a text has a personal pronoun (who holds its figure is told elsewhere)."""
     r = _reading(text)
-    return any(c == clause and w in PRONOUNS for w, c in zip(r.low, r.clause, strict=True))
+    return any(r.low[k] in PRONOUNS for k in _clause_tokens(r, clause))
 
 
 @lru_cache(maxsize=4096)
