@@ -165,7 +165,7 @@ def _split_group(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         after = _skip_space(text, m.end(), end)
         if after >= end:
             break
-        if not _is_boundary(text, start, m.start(), m.end(), after, end, quotes, pos):
+        if not _is_boundary(text, start, pos, m.start(), m.end(), after, end, quotes):
             continue
         yield pos, m.end()
         pos = after
@@ -178,8 +178,8 @@ def _skip_space(text: str, i: int, end: int) -> int:
     return i
 
 
-def _is_boundary(text: str, group_start: int, p_start: int, p_end: int, nxt: int, end: int,
-                 quotes: _Quotes | None = None, sentence_start: int | None = None) -> bool:
+def _is_boundary(text: str, group_start: int, sentence_start: int, p_start: int, p_end: int, nxt: int, end: int,
+                 quotes: _Quotes | None = None) -> bool:
     ch = text[nxt]
     if not (ch.isupper() or ch.isdigit() or ch in "\"'\u201c\u2018([" or _BULLET.match(text, nxt, end)):
         return False
@@ -200,7 +200,7 @@ def _is_boundary(text: str, group_start: int, p_start: int, p_end: int, nxt: int
         if len(token) == 1 and token.isalpha() and token.isupper():
             return False  # an initial: "John F. Kennedy"
         if (low in ("a.m", "p.m") and _clock_before(text, group_start, word_start)
-                and len(_WORD.findall(text, group_start if sentence_start is None else sentence_start, word_start)) > 3):
+                and len(_WORD.findall(text, sentence_start, word_start)) > 3):
             # "... at 9 a.m. Prosecutors allege ..." ends at the time; "at 9 a.m. Tuesday" and a
             # sentence that has said nothing but the time ("At 10:30 a.m. Police Chief ...") go on
             return not _time_word_follows(text, nxt)
